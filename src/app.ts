@@ -1,0 +1,67 @@
+/**
+ * @module The composition root: builds the database, record store and embedder from one config.
+ * CLI commands, MCP servers and hooks all start here; nothing below reads configuration itself.
+ */
+import { existsSync } from 'node:fs';
+import type { CalmConfig } from './config.js';
+import type { Embedder } from './embedding/embedder.js';
+import { type EmbedderChoice, type EmbedderLoadOptions, loadEmbedder, parseEmbedderChoice } from './embedding/registry.js';
+import { CalmError } from './errors.js';
+import { type Db, openDatabase } from './store/db.js';
+import type { RecordStore } from './store/records/record-store.js';
+import { SqliteVecRecordStore } from './store/records/sqlite-vec/index.js';
+
+export interface App {
+  readonly config: CalmConfig;
+  readonly db: Db;
+  readonly records: RecordStore;
+  readonly embedderChoice: EmbedderChoice;
+  /** Loads the configured model on first call and keeps it. */
+  embedder(options?: Pick<EmbedderLoadOptions, 'onProgress'>): Promise<Embedder>;
+  close(): Promise<void>;
+}
+
+export interface CreateAppOptions {
+  /** Fail with a hint to run `calm init` instead of creating a database. */
+  readonly requireInitialized?: boolean;
+}
+
+export function isInitialized(config: CalmConfig): boolean {
+  return existsSync(config.paths.database);
+}
+
+export function createApp(config: CalmConfig, options: CreateAppOptions = {}): App {
+  if (options.requireInitialized && !isInitialized(config)) {
+    throw new CalmError('not_found', `calm is not initialized at ${config.paths.home}; run \`calm init\` first`);
+  }
+  const embedderChoice = parseEmbedderChoice(config.embedder);
+  if (config.vectorBackend !== 'embedded') {
+    throw new CalmError('not_available', `The '${config.vectorBackend}' backend is not available in this version; set CALM_VECTOR_BACKEND=embedded`);
+  }
+  const db = openDatabase(config.paths.database);
+  const records = new SqliteVecRecordStore(db);
+  let loading: Promise<Embedder> | undefined;
+  return {
+    config,
+    db,
+    records,
+    embedderChoice,
+    embedder(opts = {}) {
+      loading ??= loadEmbedder(embedderChoice, {
+        modelsDir: config.paths.models,
+        allowDownload: config.modelDownload,
+        ...opts,
+      }).catch((e: unknown) => {
+        loading = undefined; // a later call may succeed (e.g. after the weights were placed)
+        throw e;
+      });
+      return loading;
+    },
+    async close() {
+      const embedder = await loading?.catch(() => undefined);
+      await embedder?.dispose?.();
+      await records.close();
+      if (db.open) db.close();
+    },
+  };
+}

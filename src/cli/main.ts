@@ -1,0 +1,56 @@
+/**
+ * @module The CLI: one commander program, command groups registered from their own files, and the
+ * single catch that turns every error into a message and an exit code (0 ok, 1 failure, 2 usage).
+ */
+import { Command, CommanderError } from 'commander';
+import { asCalmError, CalmError } from '../errors.js';
+import { registerConfig } from './config.js';
+import { registerDoctor } from './doctor.js';
+import { registerInit } from './init.js';
+import { printError } from './output.js';
+import { registerReembed } from './reembed.js';
+import { registerStatus } from './status.js';
+
+export function buildProgram(version: string): Command {
+  const program = new Command('calm')
+    .description('Local memory and learning for coding agents')
+    .version(version, '-V, --version', 'print the calm version')
+    .showSuggestionAfterError(true)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  program.configureHelp({ sortSubcommands: true });
+  registerInit(program);
+  registerStatus(program);
+  registerDoctor(program);
+  registerReembed(program);
+  registerConfig(program);
+  // every subcommand throws instead of exiting, so the catch below owns exit codes
+  const override = (cmd: Command): void => {
+    cmd.exitOverride();
+    cmd.commands.forEach(override);
+  };
+  override(program);
+  return program;
+}
+
+export async function main(argv: readonly string[], version: string): Promise<void> {
+  const program = buildProgram(version);
+  try {
+    await program.parseAsync([...argv]);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and --version exit 0; anything else commander rejects is a usage error
+      process.exitCode = e.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    const err = asCalmError(e);
+    const json = argv.includes('--json');
+    if (err.type === 'internal_error' && !(e instanceof CalmError)) {
+      const reason = e instanceof Error ? e.message : String(e);
+      printError(new CalmError('internal_error', `unexpected failure: ${reason} (set CALM_DEBUG=1 for details)`, { cause: e }), { json });
+    } else {
+      printError(err, { json });
+    }
+    process.exitCode = err.exitCode;
+  }
+}

@@ -1,0 +1,19 @@
+/** @module The embedder interface every model implements. */
+
+export interface Embedder {
+  /** Stable identity recorded on every collection, e.g. `hash-v1` or `onnx:Xenova/all-MiniLM-L6-v2`. */
+  readonly id: string;
+  readonly dim: number;
+  /** One L2-normalised vector per text, in order. An empty input gives an empty output. */
+  embed(texts: readonly string[]): Promise<Float32Array[]>;
+  /** Releases native resources (ONNX sessions); safe to call more than once. */
+  dispose?(): Promise<void>;
+}
+
+export function l2normalize(v: Float32Array): Float32Array {
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) sum += v[i]! * v[i]!;
+  const norm = Math.sqrt(sum);
+  if (norm > 0) for (let i = 0; i < v.length; i++) v[i] = v[i]! / norm;
+  return v;
+}

@@ -1,0 +1,131 @@
+/**
+ * @module `calm doctor`: checks the database, every collection's vectors and keyword index, and that
+ * every collection was built by the configured embedder. Each problem carries the command that fixes it.
+ */
+import type { App } from '../app.js';
+import { isAvailableOffline } from '../embedding/registry.js';
+import { SCHEMA_VERSION } from '../store/migrations.js';
+import { schemaVersion } from '../store/db.js';
+
+export type CheckStatus = 'ok' | 'warning' | 'problem';
+
+export interface DoctorCheck {
+  readonly name: string;
+  readonly status: CheckStatus;
+  readonly detail: string;
+  readonly fix?: string;
+}
+
+export interface DoctorReport {
+  readonly healthy: boolean;
+  readonly checks: DoctorCheck[];
+}
+
+const sample = (ids: readonly string[]): string => ids.slice(0, 5).join(', ') + (ids.length > 5 ? `, … (${ids.length} in all)` : '');
+
+export async function runDoctor(app: App): Promise<DoctorReport> {
+  const checks: DoctorCheck[] = [];
+  const integrity = app.db.pragma('integrity_check') as { integrity_check: string }[];
+  const messages = integrity.map((r) => r.integrity_check);
+  checks.push(
+    messages.length === 1 && messages[0] === 'ok'
+      ? { name: 'sqlite integrity', status: 'ok', detail: 'integrity_check: ok' }
+      : {
+          name: 'sqlite integrity',
+          status: 'problem',
+          detail: messages.slice(0, 5).join('; '),
+          fix: 'restore a backup: `calm backup list`, then `calm backup restore NAME`',
+        },
+  );
+
+  const version = schemaVersion(app.db);
+  checks.push(
+    version === SCHEMA_VERSION
+      ? { name: 'schema version', status: 'ok', detail: `schema ${version}` }
+      : { name: 'schema version', status: 'problem', detail: `schema ${version}, expected ${SCHEMA_VERSION}`, fix: 'run `calm init`' },
+  );
+
+  const configured = app.embedderChoice;
+  const offline = await isAvailableOffline(configured, app.config.paths.models);
+  checks.push(
+    offline
+      ? { name: 'embedder', status: 'ok', detail: `${configured.id} is available on this machine` }
+      : {
+          name: 'embedder',
+          status: 'warning',
+          detail: `${configured.id} weights are not in ${app.config.paths.models}; they will be downloaded on first use`,
+          fix: app.config.modelDownload ? 'run `calm init` to download them now' : 'allow downloads (CALM_MODEL_DOWNLOAD=true) or set CALM_EMBEDDER=hash',
+        },
+  );
+
+  for (const info of await app.records.listCollections()) {
+    const prefix = `collection ${info.name}`;
+    if (info.embedder !== configured.id) {
+      checks.push({
+        name: `${prefix}: embedder`,
+        status: 'problem',
+        detail: `built with ${info.embedder} (${info.dim}-d), but calm is configured for ${configured.id}`,
+        fix: `run \`calm reembed\` (or set CALM_EMBEDDER back to the embedder it was built with)`,
+      });
+    } else {
+      checks.push({ name: `${prefix}: embedder`, status: 'ok', detail: `${info.embedder}, ${info.dim}-d, ${info.count} records` });
+    }
+    if (info.pending) {
+      checks.push({
+        name: `${prefix}: re-embedding`,
+        status: 'warning',
+        detail: `an interrupted re-embedding to ${info.pending.embedder} is ${info.pending.done}/${info.count} done`,
+        fix: 'run `calm reembed` to finish it',
+      });
+    }
+    const report = await app.records.checkConsistency(info.name);
+    if (report.missingVectors.length > 0 || report.orphanVectors > 0) {
+      const parts = [];
+      if (report.missingVectors.length > 0) parts.push(`${report.missingVectors.length} records have no vector (${sample(report.missingVectors)})`);
+      if (report.orphanVectors > 0) parts.push(`${report.orphanVectors} vectors have no record`);
+      checks.push({ name: `${prefix}: vectors`, status: 'problem', detail: parts.join('; '), fix: 'run `calm doctor --fix`' });
+    } else {
+      checks.push({ name: `${prefix}: vectors`, status: 'ok', detail: 'every record has its vector and every vector its record' });
+    }
+    checks.push(
+      report.keywordIndexMismatch > 0
+        ? { name: `${prefix}: keyword index`, status: 'problem', detail: `${report.keywordIndexMismatch} entries out of step`, fix: 'run `calm doctor --fix`' }
+        : { name: `${prefix}: keyword index`, status: 'ok', detail: 'in step with the records' },
+    );
+  }
+  return { healthy: checks.every((c) => c.status !== 'problem'), checks };
+}
+
+export interface RepairResult {
+  readonly collection: string;
+  readonly orphanVectorsRemoved: number;
+  readonly vectorsRecomputed: number;
+  readonly skipped?: string;
+}
+
+/** Repairs what can be repaired without data loss: orphan vectors, the keyword index, missing vectors. */
+export async function repairCollections(app: App): Promise<RepairResult[]> {
+  const results: RepairResult[] = [];
+  for (const info of await app.records.listCollections()) {
+    const report = await app.records.checkConsistency(info.name);
+    if (report.missingVectors.length === 0 && report.orphanVectors === 0 && report.keywordIndexMismatch === 0) continue;
+    const { orphanVectorsRemoved } = await app.records.repair(info.name);
+    let vectorsRecomputed = 0;
+    let skipped: string | undefined;
+    if (report.missingVectors.length > 0) {
+      if (info.embedder !== app.embedderChoice.id) {
+        skipped = `missing vectors need ${info.embedder}, but calm is configured for ${app.embedderChoice.id}; run \`calm reembed\``;
+      } else {
+        const embedder = await app.embedder();
+        for (let i = 0; i < report.missingVectors.length; i += 64) {
+          const records = await app.records.get(info.name, report.missingVectors.slice(i, i + 64));
+          const vectors = await embedder.embed(records.map((r) => r.text));
+          await app.records.upsert(info.name, records.map((r, j) => ({ id: r.id, text: r.text, payload: r.payload, vector: vectors[j]! })));
+          vectorsRecomputed += records.length;
+        }
+      }
+    }
+    results.push({ collection: info.name, orphanVectorsRemoved, vectorsRecomputed, ...(skipped ? { skipped } : {}) });
+  }
+  return results;
+}

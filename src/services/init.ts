@@ -1,0 +1,48 @@
+/** @module `calm init`: directories, database, config file and the embedder choice. Idempotent. */
+import { existsSync, mkdirSync } from 'node:fs';
+import type { CalmConfig } from '../config.js';
+import type { EmbedderLoadOptions } from '../embedding/registry.js';
+import { openDatabase, schemaVersion } from '../store/db.js';
+import { type ConfigFileAction, setConfigValue } from './config-file.js';
+import { selectEmbedder } from './embedder-selection.js';
+
+export interface InitResult {
+  readonly home: string;
+  readonly createdDirectories: string[];
+  readonly database: string;
+  readonly schemaVersion: number;
+  readonly configFile: string;
+  readonly configFileAction: ConfigFileAction;
+  readonly embedder: { readonly setting: string; readonly id: string; readonly dim: number; readonly reason: string };
+}
+
+export async function initCalm(config: CalmConfig, onProgress?: EmbedderLoadOptions['onProgress']): Promise<InitResult> {
+  const p = config.paths;
+  const createdDirectories: string[] = [];
+  for (const dir of [p.home, p.workflows, p.roles, p.sessions, p.skills, p.journal, p.backups, p.models]) {
+    if (!existsSync(dir)) {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      createdDirectories.push(dir);
+    }
+  }
+  // choose first: a configured model that cannot load stops init before anything else is written
+  const selection = await selectEmbedder(config, onProgress);
+  try {
+    const db = openDatabase(p.database);
+    const version = schemaVersion(db);
+    db.close();
+    // recorded so later runs keep the embedder the data was built with; a value already in the file is kept
+    const configFileAction = setConfigValue(config, 'embedder', selection.setting, { onlyIfUnset: true });
+    return {
+      home: p.home,
+      createdDirectories,
+      database: p.database,
+      schemaVersion: version,
+      configFile: p.configFile,
+      configFileAction,
+      embedder: { setting: selection.setting, id: selection.embedder.id, dim: selection.embedder.dim, reason: selection.reason },
+    };
+  } finally {
+    await selection.embedder.dispose?.();
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * @module The RecordStore: collections of records, each a text, a JSON payload and one vector.
+ *
+ * Both backends (embedded SQLite + sqlite-vec, and Qdrant) implement this interface with the same
+ * semantics, pinned by one contract suite (test/store/records/contract.ts). A store never calls an
+ * embedding model: callers embed, the store checks dimension and embedder before any write.
+ */
+import type { Filter } from './filter.js';
+
+export interface RecordInput {
+  readonly id: string;
+  /** The text the vector was computed from; kept so vectors can always be re-derived. */
+  readonly text: string;
+  readonly payload: Readonly<Record<string, unknown>>;
+  readonly vector: Float32Array;
+}
+
+export interface StoredRecord {
+  readonly id: string;
+  readonly text: string;
+  readonly payload: Record<string, unknown>;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly vector?: Float32Array;
+}
+
+export interface ScoredRecord extends StoredRecord {
+  /** Cosine similarity for vector search; a relevance in (0, 1) for keyword search. Higher is better. */
+  readonly score: number;
+}
+
+export interface CollectionSpec {
+  readonly embedder: string;
+  readonly dim: number;
+}
+
+export interface CollectionInfo extends CollectionSpec {
+  readonly name: string;
+  readonly count: number;
+  /** Set while `calm reembed` is moving this collection to another embedder. */
+  readonly pending?: (CollectionSpec & { readonly done: number }) | undefined;
+}
+
+export interface SearchOptions {
+  readonly limit: number;
+  readonly filter?: Filter | undefined;
+  readonly withVectors?: boolean;
+}
+
+export interface ScrollOptions {
+  readonly limit: number;
+  readonly offset?: number;
+  readonly filter?: Filter | undefined;
+  /** Order by a payload field (numbers or ISO strings); ties and the default order are by id. */
+  readonly orderBy?: { readonly key: string; readonly direction?: 'asc' | 'desc' } | undefined;
+  readonly withVectors?: boolean;
+}
+
+export interface ConsistencyReport {
+  /** Records that have no vector (their ids). */
+  readonly missingVectors: string[];
+  /** Vectors with no record behind them. */
+  readonly orphanVectors: number;
+  /** Records missing from the keyword index, or index entries with no record. */
+  readonly keywordIndexMismatch: number;
+}
+
+export interface RecordStore {
+  readonly backend: 'embedded' | 'qdrant';
+
+  /**
+   * Creates the collection for this embedder, or checks that the existing one was built by it.
+   * A different embedder or dimension is an `embedder_mismatch` error that names `calm reembed`.
+   */
+  ensureCollection(name: string, spec: CollectionSpec): Promise<CollectionInfo>;
+  listCollections(): Promise<CollectionInfo[]>;
+  info(name: string): Promise<CollectionInfo | null>;
+  dropCollection(name: string): Promise<boolean>;
+
+  /** All or nothing: a failure anywhere in the batch leaves the collection as it was. */
+  upsert(name: string, records: readonly RecordInput[]): Promise<void>;
+  search(name: string, vector: Float32Array, options: SearchOptions): Promise<ScoredRecord[]>;
+  keyword(name: string, query: string, options: SearchOptions): Promise<ScoredRecord[]>;
+  scroll(name: string, options: ScrollOptions): Promise<StoredRecord[]>;
+  count(name: string, filter?: Filter): Promise<number>;
+  get(name: string, ids: readonly string[], options?: { withVectors?: boolean }): Promise<StoredRecord[]>;
+  /** Returns how many records were deleted (row, vector and keyword entry together). */
+  delete(name: string, target: { ids: readonly string[] } | { filter: Filter }): Promise<number>;
+
+  /** Re-embedding: vectors for another embedder are built beside the live ones, then swapped in at once. */
+  beginReembed(name: string, spec: CollectionSpec): Promise<{ done: number; total: number }>;
+  /** Records that still need a vector for the pending embedder, in a stable order. */
+  pendingReembed(name: string, limit: number): Promise<StoredRecord[]>;
+  writeReembed(name: string, vectors: readonly { id: string; vector: Float32Array }[]): Promise<void>;
+  commitReembed(name: string): Promise<CollectionInfo>;
+
+  checkConsistency(name: string): Promise<ConsistencyReport>;
+  /** Restores consistency: drops orphan vectors and rebuilds the keyword index; returns ids still missing vectors. */
+  repair(name: string): Promise<{ orphanVectorsRemoved: number; keywordIndexRebuilt: boolean }>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,1 @@
+export { SqliteVecRecordStore, toFtsQuery } from './store.js';

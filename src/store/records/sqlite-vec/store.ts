@@ -1,0 +1,513 @@
+/**
+ * @module The embedded RecordStore: rows in `records`, vectors in a sqlite-vec `vec0` table (cosine)
+ * and keyword terms in an FTS5 table per collection, all in the one database file, so one transaction
+ * covers a record, its vector and its index entry, and one online backup captures them all.
+ */
+import { CalmError } from '../../../errors.js';
+import type { Db } from '../../db.js';
+import { nowIso } from '../../time.js';
+import { assertCollectionName } from '../collections.js';
+import { embedderMismatch } from '../embedder-mismatch.js';
+import { type Filter, parseFilter } from '../filter.js';
+import type {
+  CollectionInfo, CollectionSpec, ConsistencyReport, RecordInput, RecordStore, ScoredRecord, ScrollOptions,
+  SearchOptions, StoredRecord,
+} from '../record-store.js';
+import { filterToSql } from './filter-to-sql.js';
+
+interface CollectionRow {
+  name: string;
+  embedder: string;
+  dim: number;
+  vec_table: string;
+  fts_table: string;
+  pending_embedder: string | null;
+  pending_dim: number | null;
+  pending_vec_table: string | null;
+}
+
+interface RecordRow {
+  rid: number;
+  id: string;
+  text: string;
+  payload: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** sqlite-vec's KNN refuses larger k. */
+const MAX_K = 4096;
+const ID_MAX_LENGTH = 512;
+const WORD_RE = /[\p{L}\p{N}_]+/gu;
+const RECORD_COLUMNS = 'r.rid, r.id, r.text, r.payload, r.created_at, r.updated_at';
+
+const toBlob = (v: Float32Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+const fromBlob = (b: Buffer): Float32Array => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** FTS5 query from free text: every word quoted (no operator injection), any word may match, bm25 ranks. */
+export function toFtsQuery(text: string): string | null {
+  const words = [...new Set(text.toLowerCase().match(WORD_RE) ?? [])];
+  return words.length === 0 ? null : words.map((w) => `"${w}"`).join(' OR ');
+}
+
+function checkLimit(limit: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (!Number.isInteger(limit) || limit < 1 || limit > max) {
+    throw new CalmError('validation_error', `Limit ${limit} out of range. Must be between 1 and ${max}.`);
+  }
+}
+
+export class SqliteVecRecordStore implements RecordStore {
+  readonly backend = 'embedded' as const;
+  /** Where this process's re-embedding pass has got to, per collection (rid order). */
+  private readonly reembedCursor = new Map<string, number>();
+
+  constructor(private readonly db: Db) {}
+
+  // ---- collections -------------------------------------------------------------------------
+
+  private row(name: string): CollectionRow | undefined {
+    return this.db.prepare('SELECT * FROM record_collections WHERE name = ?').get(name) as CollectionRow | undefined;
+  }
+
+  private require(name: string): CollectionRow {
+    assertCollectionName(name);
+    const row = this.row(name);
+    if (!row) throw new CalmError('not_found', `Collection not found: ${name}`);
+    return row;
+  }
+
+  private toInfo(row: CollectionRow): CollectionInfo {
+    const count = (this.db.prepare('SELECT COUNT(*) AS n FROM records WHERE collection = ?').get(row.name) as { n: number }).n;
+    const pending = row.pending_embedder && row.pending_dim && row.pending_vec_table
+      ? { embedder: row.pending_embedder, dim: row.pending_dim, done: this.vecCount(row.pending_vec_table) }
+      : undefined;
+    return { name: row.name, embedder: row.embedder, dim: row.dim, count, pending };
+  }
+
+  private vecCount(table: string): number {
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM "${table}"`).get() as { n: number }).n;
+  }
+
+  private createVecTable(table: string, dim: number): void {
+    this.db.exec(`CREATE VIRTUAL TABLE "${table}" USING vec0(embedding float[${dim}] distance_metric=cosine)`);
+  }
+
+  async ensureCollection(name: string, spec: CollectionSpec): Promise<CollectionInfo> {
+    assertCollectionName(name);
+    if (!Number.isInteger(spec.dim) || spec.dim < 1) throw new CalmError('validation_error', `Invalid dimension ${spec.dim}`);
+    const create = this.db.transaction(() => {
+      const existing = this.row(name);
+      if (existing) return existing;
+      const now = nowIso();
+      const vecTable = `vec_${name}_1`;
+      const ftsTable = `fts_${name}`;
+      this.createVecTable(vecTable, spec.dim);
+      this.db.exec(
+        `CREATE VIRTUAL TABLE "${ftsTable}" USING fts5(text, content='', contentless_delete=1, tokenize='porter unicode61 remove_diacritics 2')`,
+      );
+      this.db
+        .prepare('INSERT INTO record_collections (name, embedder, dim, vec_table, fts_table, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(name, spec.embedder, spec.dim, vecTable, ftsTable, now, now);
+      return this.row(name)!;
+    });
+    const row = create.immediate();
+    if (row.embedder !== spec.embedder || row.dim !== spec.dim) throw embedderMismatch(name, row, spec);
+    return this.toInfo(row);
+  }
+
+  async listCollections(): Promise<CollectionInfo[]> {
+    const rows = this.db.prepare('SELECT * FROM record_collections ORDER BY name').all() as CollectionRow[];
+    return rows.map((r) => this.toInfo(r));
+  }
+
+  async info(name: string): Promise<CollectionInfo | null> {
+    assertCollectionName(name);
+    const row = this.row(name);
+    return row ? this.toInfo(row) : null;
+  }
+
+  async dropCollection(name: string): Promise<boolean> {
+    assertCollectionName(name);
+    const drop = this.db.transaction(() => {
+      const row = this.row(name);
+      if (!row) return false;
+      this.db.prepare('DELETE FROM records WHERE collection = ?').run(name);
+      for (const t of [row.vec_table, row.fts_table, row.pending_vec_table]) if (t) this.db.exec(`DROP TABLE IF EXISTS "${t}"`);
+      this.db.prepare('DELETE FROM record_collections WHERE name = ?').run(name);
+      return true;
+    });
+    this.reembedCursor.delete(name);
+    return drop.immediate();
+  }
+
+  // ---- writes ------------------------------------------------------------------------------
+
+  private validateRecords(name: string, dim: number, records: readonly RecordInput[]): void {
+    const seen = new Set<string>();
+    records.forEach((r, i) => {
+      const where = `record ${i} of the batch for '${name}'`;
+      if (typeof r.id !== 'string' || r.id.length === 0 || r.id.length > ID_MAX_LENGTH) {
+        throw new CalmError('validation_error', `${where}: id must be a non-empty string of at most ${ID_MAX_LENGTH} characters`);
+      }
+      if (seen.has(r.id)) throw new CalmError('validation_error', `${where}: id '${r.id}' appears twice in one batch`);
+      seen.add(r.id);
+      if (typeof r.text !== 'string') throw new CalmError('validation_error', `${where}: text must be a string`);
+      if (r.payload === null || typeof r.payload !== 'object' || Array.isArray(r.payload)) {
+        throw new CalmError('validation_error', `${where}: payload must be an object`);
+      }
+      if (!(r.vector instanceof Float32Array) || r.vector.length !== dim) {
+        throw new CalmError('validation_error', `${where}: vector has dimension ${r.vector?.length ?? 'none'}, collection '${name}' needs ${dim}`);
+      }
+      for (const x of r.vector) if (!Number.isFinite(x)) throw new CalmError('validation_error', `${where}: vector holds a non-finite number`);
+    });
+  }
+
+  async upsert(name: string, records: readonly RecordInput[]): Promise<void> {
+    const meta = this.require(name);
+    this.validateRecords(name, meta.dim, records);
+    if (records.length === 0) return;
+    const findRid = this.db.prepare('SELECT rid FROM records WHERE collection = ? AND id = ?').pluck();
+    const insert = this.db.prepare(
+      'INSERT INTO records (collection, id, text, payload, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    const update = this.db.prepare('UPDATE records SET text = ?, payload = ?, updated_at = ? WHERE rid = ?');
+    const delVec = this.db.prepare(`DELETE FROM "${meta.vec_table}" WHERE rowid = ?`);
+    const addVec = this.db.prepare(`INSERT INTO "${meta.vec_table}" (rowid, embedding) VALUES (?, ?)`);
+    const delFts = this.db.prepare(`DELETE FROM "${meta.fts_table}" WHERE rowid = ?`);
+    const addFts = this.db.prepare(`INSERT INTO "${meta.fts_table}" (rowid, text) VALUES (?, ?)`);
+    const delPending = meta.pending_vec_table ? this.db.prepare(`DELETE FROM "${meta.pending_vec_table}" WHERE rowid = ?`) : null;
+
+    const write = this.db.transaction(() => {
+      const now = nowIso();
+      for (const r of records) {
+        const payload = JSON.stringify(r.payload);
+        const existing = findRid.get(name, r.id) as number | undefined;
+        let rid: bigint;
+        if (existing === undefined) {
+          rid = BigInt(insert.run(name, r.id, r.text, payload, now, now).lastInsertRowid);
+        } else {
+          rid = BigInt(existing);
+          update.run(r.text, payload, now, rid);
+          delVec.run(rid);
+          delFts.run(rid);
+          // the text may have changed: its vector for the pending embedder must be recomputed
+          delPending?.run(rid);
+        }
+        addVec.run(rid, toBlob(r.vector));
+        addFts.run(rid, r.text);
+      }
+    });
+    write.immediate();
+  }
+
+  private deleteRids(meta: CollectionRow, rids: readonly number[]): void {
+    const tables = [meta.vec_table, meta.fts_table, meta.pending_vec_table].filter((t): t is string => !!t);
+    const deletes = tables.map((t) => this.db.prepare(`DELETE FROM "${t}" WHERE rowid = ?`));
+    const delRecord = this.db.prepare('DELETE FROM records WHERE rid = ?');
+    for (const rid of rids) {
+      const key = BigInt(rid);
+      for (const d of deletes) d.run(key);
+      delRecord.run(key);
+    }
+  }
+
+  async delete(name: string, target: { ids: readonly string[] } | { filter: Filter }): Promise<number> {
+    const meta = this.require(name);
+    const run = this.db.transaction(() => {
+      let rids: number[];
+      if ('ids' in target) {
+        rids = [];
+        for (const part of chunks(target.ids, 500)) {
+          rids.push(
+            ...(this.db
+              .prepare(`SELECT rid FROM records WHERE collection = ? AND id IN (${part.map(() => '?').join(',')})`)
+              .pluck()
+              .all(name, ...part) as number[]),
+          );
+        }
+      } else {
+        const where = filterToSql(parseFilter(target.filter));
+        rids = this.db
+          .prepare(`SELECT r.rid FROM records r WHERE r.collection = ? AND ${where.sql}`)
+          .pluck()
+          .all(name, ...where.params) as number[];
+      }
+      this.deleteRids(meta, rids);
+      return rids.length;
+    });
+    return run.immediate();
+  }
+
+  // ---- reads -------------------------------------------------------------------------------
+
+  private toRecord(row: RecordRow, vector?: Float32Array): StoredRecord {
+    return {
+      id: row.id,
+      text: row.text,
+      payload: JSON.parse(row.payload) as Record<string, unknown>,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+      ...(vector ? { vector } : {}),
+    };
+  }
+
+  private vectorOf(table: string, rid: number): Float32Array | undefined {
+    const blob = this.db.prepare(`SELECT embedding FROM "${table}" WHERE rowid = ?`).pluck().get(BigInt(rid)) as Buffer | undefined;
+    return blob ? fromBlob(blob) : undefined;
+  }
+
+  private withVectors(meta: CollectionRow, rows: RecordRow[], want: boolean | undefined): StoredRecord[] {
+    return rows.map((row) => this.toRecord(row, want ? this.vectorOf(meta.vec_table, row.rid) : undefined));
+  }
+
+  async search(name: string, vector: Float32Array, options: SearchOptions): Promise<ScoredRecord[]> {
+    const meta = this.require(name);
+    checkLimit(options.limit, MAX_K);
+    if (vector.length !== meta.dim) {
+      throw new CalmError('validation_error', `Query vector has dimension ${vector.length}, collection '${name}' needs ${meta.dim}`);
+    }
+    const conditions = parseFilter(options.filter);
+    let rows: (RecordRow & { distance: number })[];
+    if (conditions.length === 0) {
+      rows = this.db
+        .prepare(
+          `WITH knn AS (SELECT rowid AS rid, distance FROM "${meta.vec_table}" WHERE embedding MATCH ? AND k = ?)
+           SELECT ${RECORD_COLUMNS}, knn.distance FROM knn JOIN records r ON r.rid = knn.rid ORDER BY knn.distance, r.id`,
+        )
+        .all(toBlob(vector), options.limit) as (RecordRow & { distance: number })[];
+    } else {
+      // Exact scan of the filtered rows: a post-filtered KNN could return fewer than `limit` matches.
+      const where = filterToSql(conditions);
+      rows = this.db
+        .prepare(
+          `SELECT ${RECORD_COLUMNS}, vec_distance_cosine(v.embedding, ?) AS distance
+             FROM records r JOIN "${meta.vec_table}" v ON v.rowid = r.rid
+            WHERE r.collection = ? AND ${where.sql}
+            ORDER BY distance, r.id LIMIT ?`,
+        )
+        .all(toBlob(vector), name, ...where.params, options.limit) as (RecordRow & { distance: number })[];
+    }
+    return rows.map((row) => ({
+      ...this.toRecord(row, options.withVectors ? this.vectorOf(meta.vec_table, row.rid) : undefined),
+      score: 1 - row.distance,
+    }));
+  }
+
+  async keyword(name: string, query: string, options: SearchOptions): Promise<ScoredRecord[]> {
+    const meta = this.require(name);
+    checkLimit(options.limit);
+    const match = toFtsQuery(query);
+    if (match === null) return [];
+    const where = filterToSql(parseFilter(options.filter));
+    const rows = this.db
+      .prepare(
+        `SELECT ${RECORD_COLUMNS}, bm25("${meta.fts_table}") AS rank
+           FROM "${meta.fts_table}" JOIN records r ON r.rid = "${meta.fts_table}".rowid
+          WHERE "${meta.fts_table}" MATCH ? AND r.collection = ? AND ${where.sql}
+          ORDER BY rank, r.id LIMIT ?`,
+      )
+      .all(match, name, ...where.params, options.limit) as (RecordRow & { rank: number })[];
+    return rows.map((row) => {
+      // bm25 is negative, more negative is better; map it onto (0, 1) keeping the order
+      const strength = Math.max(0, -row.rank);
+      return {
+        ...this.toRecord(row, options.withVectors ? this.vectorOf(meta.vec_table, row.rid) : undefined),
+        score: strength / (1 + strength),
+      };
+    });
+  }
+
+  async scroll(name: string, options: ScrollOptions): Promise<StoredRecord[]> {
+    const meta = this.require(name);
+    checkLimit(options.limit);
+    const offset = options.offset ?? 0;
+    if (!Number.isInteger(offset) || offset < 0) throw new CalmError('validation_error', `Offset ${offset} must be >= 0.`);
+    const where = filterToSql(parseFilter(options.filter));
+    let order = 'r.id ASC';
+    const params: unknown[] = [];
+    if (options.orderBy) {
+      parseFilter({ [options.orderBy.key]: 0 }); // validates the field name
+      const dir = options.orderBy.direction === 'desc' ? 'DESC' : 'ASC';
+      order = `json_extract(r.payload, ?) ${dir}, r.id ${dir}`;
+      params.push(`$.${options.orderBy.key}`);
+    }
+    const rows = this.db
+      .prepare(`SELECT ${RECORD_COLUMNS} FROM records r WHERE r.collection = ? AND ${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?`)
+      .all(name, ...where.params, ...params, options.limit, offset) as RecordRow[];
+    return this.withVectors(meta, rows, options.withVectors);
+  }
+
+  async count(name: string, filter?: Filter): Promise<number> {
+    this.require(name);
+    const where = filterToSql(parseFilter(filter));
+    return (this.db
+      .prepare(`SELECT COUNT(*) AS n FROM records r WHERE r.collection = ? AND ${where.sql}`)
+      .get(name, ...where.params) as { n: number }).n;
+  }
+
+  async get(name: string, ids: readonly string[], options: { withVectors?: boolean } = {}): Promise<StoredRecord[]> {
+    const meta = this.require(name);
+    const byId = new Map<string, RecordRow>();
+    for (const part of chunks(ids, 500)) {
+      const rows = this.db
+        .prepare(`SELECT ${RECORD_COLUMNS} FROM records r WHERE r.collection = ? AND r.id IN (${part.map(() => '?').join(',')})`)
+        .all(name, ...part) as RecordRow[];
+      for (const row of rows) byId.set(row.id, row);
+    }
+    const found = [...new Set(ids)].map((id) => byId.get(id)).filter((r): r is RecordRow => r !== undefined);
+    return this.withVectors(meta, found, options.withVectors);
+  }
+
+  // ---- re-embedding ------------------------------------------------------------------------
+
+  async beginReembed(name: string, spec: CollectionSpec): Promise<{ done: number; total: number }> {
+    const begin = this.db.transaction(() => {
+      const meta = this.require(name);
+      if (meta.pending_vec_table && (meta.pending_embedder !== spec.embedder || meta.pending_dim !== spec.dim)) {
+        this.db.exec(`DROP TABLE IF EXISTS "${meta.pending_vec_table}"`);
+        meta.pending_vec_table = null;
+      }
+      if (!meta.pending_vec_table) {
+        const generation = Number(/_(\d+)$/.exec(meta.vec_table)?.[1] ?? '1') + 1;
+        const table = `vec_${name}_${generation}`;
+        this.db.exec(`DROP TABLE IF EXISTS "${table}"`);
+        this.createVecTable(table, spec.dim);
+        this.db
+          .prepare('UPDATE record_collections SET pending_embedder = ?, pending_dim = ?, pending_vec_table = ?, updated_at = ? WHERE name = ?')
+          .run(spec.embedder, spec.dim, table, nowIso(), name);
+      }
+      return this.toInfo(this.row(name)!);
+    });
+    const info = begin.immediate();
+    this.reembedCursor.delete(name);
+    return { done: info.pending?.done ?? 0, total: info.count };
+  }
+
+  async pendingReembed(name: string, limit: number): Promise<StoredRecord[]> {
+    const meta = this.require(name);
+    checkLimit(limit);
+    if (!meta.pending_vec_table) throw new CalmError('validation_error', `No re-embedding in progress for '${name}'`);
+    const query = this.db.prepare(
+      `SELECT ${RECORD_COLUMNS} FROM records r WHERE r.collection = ? AND r.rid > ?
+          AND NOT EXISTS (SELECT 1 FROM "${meta.pending_vec_table}" p WHERE p.rowid = r.rid)
+        ORDER BY r.rid LIMIT ?`,
+    );
+    const from = this.reembedCursor.get(name) ?? 0;
+    let rows = query.all(name, from, limit) as RecordRow[];
+    // one more pass from the start catches records rewritten behind the cursor
+    if (rows.length === 0 && from > 0) rows = query.all(name, 0, limit) as RecordRow[];
+    this.reembedCursor.set(name, rows.length > 0 ? rows[rows.length - 1]!.rid : 0);
+    return rows.map((row) => this.toRecord(row));
+  }
+
+  async writeReembed(name: string, vectors: readonly { id: string; vector: Float32Array }[]): Promise<void> {
+    const meta = this.require(name);
+    const table = meta.pending_vec_table;
+    if (!table || !meta.pending_dim) throw new CalmError('validation_error', `No re-embedding in progress for '${name}'`);
+    for (const v of vectors) {
+      if (v.vector.length !== meta.pending_dim) {
+        throw new CalmError('validation_error', `Vector for '${v.id}' has dimension ${v.vector.length}, expected ${meta.pending_dim}`);
+      }
+    }
+    const findRid = this.db.prepare('SELECT rid FROM records WHERE collection = ? AND id = ?').pluck();
+    const del = this.db.prepare(`DELETE FROM "${table}" WHERE rowid = ?`);
+    const add = this.db.prepare(`INSERT INTO "${table}" (rowid, embedding) VALUES (?, ?)`);
+    this.db.transaction(() => {
+      for (const v of vectors) {
+        const rid = findRid.get(name, v.id) as number | undefined;
+        if (rid === undefined) continue; // deleted meanwhile
+        del.run(BigInt(rid));
+        add.run(BigInt(rid), toBlob(v.vector));
+      }
+    }).immediate();
+  }
+
+  async commitReembed(name: string): Promise<CollectionInfo> {
+    const commit = this.db.transaction(() => {
+      const meta = this.require(name);
+      if (!meta.pending_vec_table) throw new CalmError('validation_error', `No re-embedding in progress for '${name}'`);
+      const missing = (this.db
+        .prepare(
+          `SELECT COUNT(*) AS n FROM records r WHERE r.collection = ?
+             AND NOT EXISTS (SELECT 1 FROM "${meta.pending_vec_table}" p WHERE p.rowid = r.rid)`,
+        )
+        .get(name) as { n: number }).n;
+      if (missing > 0) {
+        throw new CalmError('storage_error', `Re-embedding of '${name}' is incomplete (${missing} records left); run \`calm reembed\` again`);
+      }
+      this.db.exec(`DROP TABLE "${meta.vec_table}"`);
+      this.db
+        .prepare(
+          `UPDATE record_collections SET embedder = pending_embedder, dim = pending_dim, vec_table = pending_vec_table,
+             pending_embedder = NULL, pending_dim = NULL, pending_vec_table = NULL, updated_at = ? WHERE name = ?`,
+        )
+        .run(nowIso(), name);
+      return this.toInfo(this.row(name)!);
+    });
+    this.reembedCursor.delete(name);
+    return commit.immediate();
+  }
+
+  // ---- consistency -------------------------------------------------------------------------
+
+  async checkConsistency(name: string): Promise<ConsistencyReport> {
+    const meta = this.require(name);
+    const missingVectors = this.db
+      .prepare(
+        `SELECT r.id FROM records r WHERE r.collection = ?
+           AND NOT EXISTS (SELECT 1 FROM "${meta.vec_table}" v WHERE v.rowid = r.rid) ORDER BY r.id`,
+      )
+      .pluck()
+      .all(name) as string[];
+    const orphanVectors = (this.db
+      .prepare(
+        `SELECT COUNT(*) AS n FROM "${meta.vec_table}" v
+          WHERE NOT EXISTS (SELECT 1 FROM records r WHERE r.rid = v.rowid AND r.collection = ?)`,
+      )
+      .get(name) as { n: number }).n;
+    const notIndexed = (this.db
+      .prepare(
+        `SELECT COUNT(*) AS n FROM records r WHERE r.collection = ?
+           AND NOT EXISTS (SELECT 1 FROM "${meta.fts_table}" f WHERE f.rowid = r.rid)`,
+      )
+      .get(name) as { n: number }).n;
+    const strayIndexed = (this.db
+      .prepare(
+        `SELECT COUNT(*) AS n FROM "${meta.fts_table}" f
+          WHERE NOT EXISTS (SELECT 1 FROM records r WHERE r.rid = f.rowid AND r.collection = ?)`,
+      )
+      .get(name) as { n: number }).n;
+    return { missingVectors, orphanVectors, keywordIndexMismatch: notIndexed + strayIndexed };
+  }
+
+  async repair(name: string): Promise<{ orphanVectorsRemoved: number; keywordIndexRebuilt: boolean }> {
+    const meta = this.require(name);
+    const run = this.db.transaction(() => {
+      const orphans = this.db
+        .prepare(`SELECT v.rowid FROM "${meta.vec_table}" v WHERE NOT EXISTS (SELECT 1 FROM records r WHERE r.rid = v.rowid AND r.collection = ?)`)
+        .pluck()
+        .all(name) as number[];
+      const del = this.db.prepare(`DELETE FROM "${meta.vec_table}" WHERE rowid = ?`);
+      for (const rid of orphans) del.run(BigInt(rid));
+      this.db.exec(`INSERT INTO "${meta.fts_table}" ("${meta.fts_table}") VALUES ('delete-all')`);
+      const add = this.db.prepare(`INSERT INTO "${meta.fts_table}" (rowid, text) VALUES (?, ?)`);
+      // .all(): better-sqlite3 cannot write while a read statement is still iterating
+      for (const row of this.db.prepare('SELECT rid, text FROM records WHERE collection = ?').all(name) as { rid: number; text: string }[]) {
+        add.run(BigInt(row.rid), row.text);
+      }
+      return { orphanVectorsRemoved: orphans.length, keywordIndexRebuilt: true };
+    });
+    return run.immediate();
+  }
+
+  async close(): Promise<void> {
+    // the connection belongs to the caller (app.ts), which closes it
+  }
+}
+
