@@ -58,12 +58,12 @@ export function schemaVersion(db: Db): number {
 /** Applies pending migrations. Safe when several processes open a fresh file at once: each migration re-checks under the write lock. */
 export function migrate(db: Db, beforeMigrate?: OpenOptions['beforeMigrate']): number {
   const current = schemaVersion(db);
-  const pending = MIGRATIONS.filter((m) => m.version > current);
-  if (pending.length === 0) return current;
   const newest = MIGRATIONS[MIGRATIONS.length - 1]!.version;
   if (current > newest) {
     throw new CalmError('storage_error', `Database schema ${current} is newer than this calm (${newest}); upgrade calm`);
   }
+  const pending = MIGRATIONS.filter((m) => m.version > current);
+  if (pending.length === 0) return current;
   if (current > 0) beforeMigrate?.(current, pending);
   db.exec(`CREATE TABLE IF NOT EXISTS schema_version (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
