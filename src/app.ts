@@ -10,12 +10,17 @@ import { CalmError } from './errors.js';
 import { type Db, openDatabase } from './store/db.js';
 import type { RecordStore } from './store/records/record-store.js';
 import { SqliteVecRecordStore } from './store/records/sqlite-vec/index.js';
+import { CollectionGuard } from './services/collection-guard.js';
+import { MemoryService } from './services/memory.js';
+import { SearchEngine } from './services/search.js';
 
 export interface App {
   readonly config: CalmConfig;
   readonly db: Db;
   readonly records: RecordStore;
   readonly embedderChoice: EmbedderChoice;
+  readonly search: SearchEngine;
+  readonly memory: MemoryService;
   /** Loads the configured model on first call and keeps it. */
   embedder(options?: Pick<EmbedderLoadOptions, 'onProgress'>): Promise<Embedder>;
   close(): Promise<void>;
@@ -41,22 +46,27 @@ export function createApp(config: CalmConfig, options: CreateAppOptions = {}): A
   const db = openDatabase(config.paths.database);
   const records = new SqliteVecRecordStore(db);
   let loading: Promise<Embedder> | undefined;
+  const embedder = (opts: Pick<EmbedderLoadOptions, 'onProgress'> = {}): Promise<Embedder> => {
+    loading ??= loadEmbedder(embedderChoice, {
+      modelsDir: config.paths.models,
+      allowDownload: config.modelDownload,
+      ...opts,
+    }).catch((e: unknown) => {
+      loading = undefined; // a later call may succeed (e.g. after the weights were placed)
+      throw e;
+    });
+    return loading;
+  };
+  const guard = new CollectionGuard(records, embedder);
+  const search = new SearchEngine(records, embedder, guard);
   return {
     config,
     db,
     records,
     embedderChoice,
-    embedder(opts = {}) {
-      loading ??= loadEmbedder(embedderChoice, {
-        modelsDir: config.paths.models,
-        allowDownload: config.modelDownload,
-        ...opts,
-      }).catch((e: unknown) => {
-        loading = undefined; // a later call may succeed (e.g. after the weights were placed)
-        throw e;
-      });
-      return loading;
-    },
+    search,
+    memory: new MemoryService(records, embedder, guard, search, config.memoryContentMaxLength),
+    embedder,
     async close() {
       const embedder = await loading?.catch(() => undefined);
       await embedder?.dispose?.();

@@ -1,0 +1,127 @@
+import type { Command } from 'commander';
+import type { Memory } from '../services/memory.js';
+import { withApp } from './app-context.js';
+import { confirm } from './confirm.js';
+import { listOption, numberOption, wholeNumberOption } from './options.js';
+import { print, table } from './output.js';
+
+const CATEGORIES = 'preference, fact, event, workflow, context, error, decision';
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\n$/, '');
+}
+
+const oneLine = (text: string, max = 70): string => {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
+};
+
+function renderMemory(m: Memory): string {
+  return [
+    `ID:         ${m.id}`,
+    `Category:   ${m.category}`,
+    `Importance: ${m.importance}`,
+    `Tags:       ${m.tags.length ? m.tags.join(', ') : '(none)'}`,
+    `Created:    ${m.created_at}`,
+    '',
+    m.content,
+  ].join('\n');
+}
+
+export function registerMemory(program: Command): void {
+  const memory = program.command('memory').description('Store, search, list, show and delete memories');
+
+  memory
+    .command('store')
+    .description('Store a memory (CONTENT "-" reads it from stdin)')
+    .argument('<content>', 'the text to remember, or - for stdin')
+    .requiredOption('-c, --category <category>', `one of: ${CATEGORIES}`)
+    .option('-i, --importance <0-1>', 'importance from 0.0 to 1.0 (default 0.5)', numberOption)
+    .option('-t, --tags <tags>', 'comma-separated tags (repeatable)', listOption)
+    .option('--json', 'print the result as JSON')
+    .action(async (content: string, opts: { category: string; importance?: number; tags?: string[]; json?: boolean }) => {
+      const text = content === '-' ? await readStdin() : content;
+      await withApp(async (app) => {
+        const stored = await app.memory.store({ content: text, category: opts.category, importance: opts.importance, tags: opts.tags });
+        print(stored, opts, (s) => `Stored memory ${s.id} (${s.category}, importance ${s.importance})`);
+      });
+    });
+
+  memory
+    .command('search')
+    .description('Search memories (semantic, keyword or hybrid)')
+    .argument('<query>', 'what to look for')
+    .option('-m, --mode <mode>', 'semantic, keyword or hybrid', 'semantic')
+    .option('-l, --limit <n>', 'maximum results (1-100)', wholeNumberOption, 10)
+    .option('-c, --category <category>', 'only this category')
+    .option('--min-importance <0-1>', 'only memories at least this important', numberOption)
+    .option('--json', 'print the results as JSON')
+    .action(async (query: string, opts: { mode: string; limit: number; category?: string; minImportance?: number; json?: boolean }) => {
+      await withApp(async (app) => {
+        const found = await app.memory.retrieve({
+          query, search_mode: opts.mode, limit: opts.limit, category: opts.category, min_importance: opts.minImportance,
+        });
+        print(found, opts, (f) =>
+          f.count === 0
+            ? 'No memories found.'
+            : table(
+                f.results.map((r) => ({ ...r, score: r.score.toFixed(3), content: oneLine(r.content) })),
+                ['score', 'id', 'category', 'content'],
+                ['Score', 'ID', 'Category', 'Content'],
+              ),
+        );
+      });
+    });
+
+  memory
+    .command('list')
+    .description('List memories, newest first')
+    .option('-c, --category <category>', 'only this category')
+    .option('-t, --tags <tags>', 'only memories with any of these tags (comma-separated)', listOption)
+    .option('-l, --limit <n>', 'rows per page (1-200)', wholeNumberOption, 50)
+    .option('-o, --offset <n>', 'rows to skip', wholeNumberOption, 0)
+    .option('--json', 'print the page as JSON')
+    .action(async (opts: { category?: string; tags?: string[]; limit: number; offset: number; json?: boolean }) => {
+      await withApp(async (app) => {
+        const page = await app.memory.list(opts);
+        print(page, opts, (p) =>
+          p.total === 0
+            ? 'No memories found.'
+            : [
+                table(p.results, ['id', 'category', 'importance', 'tags', 'created_at'], ['ID', 'Category', 'Importance', 'Tags', 'Created']),
+                '',
+                `${p.count} of ${p.total} (offset ${opts.offset})`,
+              ].join('\n'),
+        );
+      });
+    });
+
+  memory
+    .command('show')
+    .description('Show one memory in full')
+    .argument('<id>', 'memory id')
+    .option('--json', 'print as JSON')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      await withApp(async (app) => print(await app.memory.get(id), opts, renderMemory));
+    });
+
+  memory
+    .command('delete')
+    .description('Delete a memory')
+    .argument('<id>', 'memory id')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--json', 'print the result as JSON')
+    .action(async (id: string, opts: { yes?: boolean; json?: boolean }) => {
+      await withApp(async (app) => {
+        const existing = await app.memory.get(id);
+        if (!(await confirm(`Delete memory ${existing.id} ("${oneLine(existing.content, 40)}")?`, opts.yes))) {
+          process.stderr.write('Aborted.\n');
+          return;
+        }
+        const result = await app.memory.delete(existing.id);
+        print(result, opts, (r) => (r.deleted ? `Deleted memory ${existing.id}` : `Memory ${existing.id} was already gone`));
+      });
+    });
+}

@@ -1,0 +1,21 @@
+/**
+ * @module The one tool registry. `createServer(app)` builds an McpServer with every tool; the stdio
+ * transport uses one, the HTTP daemon builds one per request (stateless), both over the same App.
+ */
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { App } from '../app.js';
+import { VERSION } from '../version.js';
+import type { Logger } from './result.js';
+import { registerHealthTools } from './tools/health.js';
+import { registerMemoryTools } from './tools/memory.js';
+
+export const SERVER_INSTRUCTIONS =
+  'calm is a local memory and learning system. Store durable facts, preferences and decisions with ' +
+  'store_memory and look them up with retrieve_memories before you start work.';
+
+export function createServer(app: App, log: Logger): McpServer {
+  const server = new McpServer({ name: 'calm', version: VERSION }, { instructions: SERVER_INSTRUCTIONS });
+  registerHealthTools(server, log);
+  registerMemoryTools(server, app, log);
+  return server;
+}
