@@ -5,8 +5,10 @@
 import { Command, CommanderError } from 'commander';
 import { asCalmError, CalmError } from '../errors.js';
 import { registerConfig } from './config.js';
+import { registerDemo } from './demo.js';
 import { registerDoctor } from './doctor.js';
 import { registerInit } from './init.js';
+import { registerMemory } from './memory.js';
 import { printError } from './output.js';
 import { registerReembed } from './reembed.js';
 import { registerStatus } from './status.js';
@@ -23,6 +25,8 @@ export function buildProgram(version: string): Command {
   registerStatus(program);
   registerDoctor(program);
   registerReembed(program);
+  registerMemory(program);
+  registerDemo(program);
   registerConfig(program);
   // every subcommand throws instead of exiting, so the catch below owns exit codes
   const override = (cmd: Command): void => {
