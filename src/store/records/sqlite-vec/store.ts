@@ -50,10 +50,22 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-/** FTS5 query from free text: every word quoted (no operator injection), any word may match, bm25 ranks. */
+/** Words too common to say anything about relevance; any one of them would match most records. */
+const STOPWORDS = new Set(
+  ('a an and are as at be but by can could did do does for from had has have how i if in into is it its me my no not of on or our ' +
+    'should so that the their them then there these they this to was we were what when where which who why will with would you your')
+    .split(' '),
+);
+
+/**
+ * FTS5 query from free text: every word quoted (no operator injection), any word may match, BM25
+ * ranks. Stopwords are dropped unless the query has nothing else.
+ */
 export function toFtsQuery(text: string): string | null {
   const words = [...new Set(text.toLowerCase().match(WORD_RE) ?? [])];
-  return words.length === 0 ? null : words.map((w) => `"${w}"`).join(' OR ');
+  const meaningful = words.filter((w) => !STOPWORDS.has(w));
+  const terms = meaningful.length > 0 ? meaningful : words;
+  return terms.length === 0 ? null : terms.map((w) => `"${w}"`).join(' OR ');
 }
 
 function checkLimit(limit: number, max = Number.MAX_SAFE_INTEGER): void {
@@ -223,7 +235,7 @@ export class SqliteVecRecordStore implements RecordStore {
       let rids: number[];
       if ('ids' in target) {
         rids = [];
-        for (const part of chunks(target.ids, 500)) {
+        for (const part of chunks([...new Set(target.ids)], 500)) {
           rids.push(
             ...(this.db
               .prepare(`SELECT rid FROM records WHERE collection = ? AND id IN (${part.map(() => '?').join(',')})`)
@@ -414,6 +426,7 @@ export class SqliteVecRecordStore implements RecordStore {
       if (v.vector.length !== meta.pending_dim) {
         throw new CalmError('validation_error', `Vector for '${v.id}' has dimension ${v.vector.length}, expected ${meta.pending_dim}`);
       }
+      for (const x of v.vector) if (!Number.isFinite(x)) throw new CalmError('validation_error', `Vector for '${v.id}' holds a non-finite number`);
     }
     const findRid = this.db.prepare('SELECT rid FROM records WHERE collection = ? AND id = ?').pluck();
     const del = this.db.prepare(`DELETE FROM "${table}" WHERE rowid = ?`);
