@@ -50,7 +50,7 @@ export async function reembedCollections(app: App, embedder: Embedder, options: 
       const batch = await app.records.pendingReembed(info.name, batchSize);
       if (batch.length === 0) break;
       const vectors = await embedder.embed(batch.map((r) => r.text));
-      await app.records.writeReembed(info.name, batch.map((r, i) => ({ id: r.id, vector: vectors[i]! })));
+      await app.records.writeReembed(info.name, batch.map((r, i) => ({ id: r.id, vector: vectors[i]!, text: r.text })));
       done = Math.min(total, done + batch.length);
       options.onProgress?.({ collection: info.name, done, total });
     }

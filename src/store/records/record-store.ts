@@ -56,6 +56,13 @@ export interface ScrollOptions {
   readonly withVectors?: boolean;
 }
 
+export interface ReembedVector {
+  readonly id: string;
+  readonly vector: Float32Array;
+  /** The text the vector was computed from; when the record's text has changed since, the write is skipped. */
+  readonly text?: string;
+}
+
 export interface ConsistencyReport {
   /** Records that have no vector (their ids). */
   readonly missingVectors: string[];
@@ -91,11 +98,11 @@ export interface RecordStore {
   beginReembed(name: string, spec: CollectionSpec): Promise<{ done: number; total: number }>;
   /** Records that still need a vector for the pending embedder, in a stable order. */
   pendingReembed(name: string, limit: number): Promise<StoredRecord[]>;
-  writeReembed(name: string, vectors: readonly { id: string; vector: Float32Array }[]): Promise<void>;
+  writeReembed(name: string, vectors: readonly ReembedVector[]): Promise<void>;
   commitReembed(name: string): Promise<CollectionInfo>;
 
   checkConsistency(name: string): Promise<ConsistencyReport>;
-  /** Restores consistency: drops orphan vectors and rebuilds the keyword index; returns ids still missing vectors. */
+  /** Restores consistency: drops orphan vectors and rebuilds the keyword index. Missing vectors need an embedder: the caller recomputes them. */
   repair(name: string): Promise<{ orphanVectorsRemoved: number; keywordIndexRebuilt: boolean }>;
   close(): Promise<void>;
 }

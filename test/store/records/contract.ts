@@ -485,7 +485,10 @@ export function recordStoreContract(
         assert.equal(await store.delete('memories', { ids: [] }), 0);
         assert.equal(await store.delete('memories', { ids: ['d1'] }), 0);
         assert.equal(await store.delete('memories', { ids: ['d5', 'd5'] }), 1);
-        await assertGone(records, ['d1', 'd3', 'd5']);
+        // a repeated id counts once, however long the list
+        const long = ['d7', ...Array.from({ length: 600 }, (_, i) => `unknown${i}`), 'd7'];
+        assert.equal(await store.delete('memories', { ids: long }), 1);
+        await assertGone(records, ['d1', 'd3', 'd5', 'd7']);
       });
 
       it('delete by filter returns the number deleted and removes them everywhere', async () => {
@@ -900,6 +903,10 @@ export function recordStoreContract(
         await writeBatch(store, first);
         assert.deepEqual((await store.info('memories'))?.pending, { ...NEW, done: 10 });
         await rejectsWith(store.writeReembed('memories', [{ id: first[0]!.id, vector: new Float32Array(OLD.dim) }]), 'validation_error');
+        const nan = new Float32Array(NEW.dim).fill(0.5);
+        nan[2] = Number.NaN;
+        await rejectsWith(store.writeReembed('memories', [{ id: first[0]!.id, vector: nan }]), 'validation_error');
+        assert.deepEqual((await store.info('memories'))?.pending, { ...NEW, done: 10 });
 
         // incomplete: commit refuses, and the live index is untouched
         await assert.rejects(store.commitReembed('memories'), (e: unknown) => e instanceof CalmError);
@@ -924,6 +931,8 @@ export function recordStoreContract(
           { id: 'r00004', text: 'reembed record four, rewritten', payload: { i: 4 }, vector: records[4]!.vector },
           { id: 'late', text: 'reembed record that came late', payload: { i: 99 }, vector: randomUnit(rand, OLD.dim) },
         ]);
+        // a vector computed from the text a record had before it was rewritten is refused
+        await store.writeReembed('memories', [{ id: 'r00004', vector: randomUnit(rand, NEW.dim), text: 'reembed record 4' }]);
         const again = await store.pendingReembed('memories', 10);
         assert.deepEqual(sortedIds(again), ['late', 'r00004']);
         assert.equal(again.find((r) => r.id === 'r00004')?.text, 'reembed record four, rewritten');

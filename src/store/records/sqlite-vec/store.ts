@@ -10,7 +10,7 @@ import { assertCollectionName } from '../collections.js';
 import { embedderMismatch } from '../embedder-mismatch.js';
 import { type Filter, parseFilter } from '../filter.js';
 import type {
-  CollectionInfo, CollectionSpec, ConsistencyReport, RecordInput, RecordStore, ScoredRecord, ScrollOptions,
+  CollectionInfo, CollectionSpec, ConsistencyReport, RecordInput, RecordStore, ReembedVector, ScoredRecord, ScrollOptions,
   SearchOptions, StoredRecord,
 } from '../record-store.js';
 import { filterToSql } from './filter-to-sql.js';
@@ -294,16 +294,18 @@ export class SqliteVecRecordStore implements RecordStore {
         )
         .all(toBlob(vector), options.limit) as (RecordRow & { distance: number })[];
     } else {
-      // Exact scan of the filtered rows: a post-filtered KNN could return fewer than `limit` matches.
+      // The filter runs inside the KNN (`rowid IN`), so the top-k comes from the matching rows only:
+      // a post-filtered KNN could return fewer than `limit` matches.
       const where = filterToSql(conditions);
       rows = this.db
         .prepare(
-          `SELECT ${RECORD_COLUMNS}, vec_distance_cosine(v.embedding, ?) AS distance
-             FROM records r JOIN "${meta.vec_table}" v ON v.rowid = r.rid
-            WHERE r.collection = ? AND ${where.sql}
-            ORDER BY distance, r.id LIMIT ?`,
+          `WITH knn AS (
+             SELECT rowid AS rid, distance FROM "${meta.vec_table}"
+              WHERE embedding MATCH ? AND k = ?
+                AND rowid IN (SELECT r.rid FROM records r WHERE r.collection = ? AND ${where.sql}))
+           SELECT ${RECORD_COLUMNS}, knn.distance FROM knn JOIN records r ON r.rid = knn.rid ORDER BY knn.distance, r.id`,
         )
-        .all(toBlob(vector), name, ...where.params, options.limit) as (RecordRow & { distance: number })[];
+        .all(toBlob(vector), options.limit, name, ...where.params) as (RecordRow & { distance: number })[];
     }
     return rows.map((row) => ({
       ...this.toRecord(row, options.withVectors ? this.vectorOf(meta.vec_table, row.rid) : undefined),
@@ -418,7 +420,7 @@ export class SqliteVecRecordStore implements RecordStore {
     return rows.map((row) => this.toRecord(row));
   }
 
-  async writeReembed(name: string, vectors: readonly { id: string; vector: Float32Array }[]): Promise<void> {
+  async writeReembed(name: string, vectors: readonly ReembedVector[]): Promise<void> {
     const meta = this.require(name);
     const table = meta.pending_vec_table;
     if (!table || !meta.pending_dim) throw new CalmError('validation_error', `No re-embedding in progress for '${name}'`);
@@ -428,15 +430,17 @@ export class SqliteVecRecordStore implements RecordStore {
       }
       for (const x of v.vector) if (!Number.isFinite(x)) throw new CalmError('validation_error', `Vector for '${v.id}' holds a non-finite number`);
     }
-    const findRid = this.db.prepare('SELECT rid FROM records WHERE collection = ? AND id = ?').pluck();
+    const find = this.db.prepare('SELECT rid, text FROM records WHERE collection = ? AND id = ?');
     const del = this.db.prepare(`DELETE FROM "${table}" WHERE rowid = ?`);
     const add = this.db.prepare(`INSERT INTO "${table}" (rowid, embedding) VALUES (?, ?)`);
     this.db.transaction(() => {
       for (const v of vectors) {
-        const rid = findRid.get(name, v.id) as number | undefined;
-        if (rid === undefined) continue; // deleted meanwhile
-        del.run(BigInt(rid));
-        add.run(BigInt(rid), toBlob(v.vector));
+        const row = find.get(name, v.id) as { rid: number; text: string } | undefined;
+        if (row === undefined) continue; // deleted meanwhile
+        // rewritten since it was handed out: this vector is stale, the record stays pending
+        if (v.text !== undefined && v.text !== row.text) continue;
+        del.run(BigInt(row.rid));
+        add.run(BigInt(row.rid), toBlob(v.vector));
       }
     }).immediate();
   }
