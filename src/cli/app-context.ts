@@ -2,14 +2,19 @@
 import type { App, CreateAppOptions } from '../app.js';
 import type { CalmConfig } from '../config.js';
 
-export async function cliConfig(): Promise<CalmConfig> {
+/** The CLI's configuration: this process's environment, or another one (the demo's throwaway home). */
+export async function cliConfig(env: NodeJS.ProcessEnv = process.env): Promise<CalmConfig> {
   const { loadConfig } = await import('../config.js');
-  return loadConfig(process.env);
+  return loadConfig(env);
 }
 
-export async function withApp<T>(fn: (app: App) => Promise<T>, options: CreateAppOptions = { requireInitialized: true }): Promise<T> {
+export async function withApp<T>(
+  fn: (app: App) => Promise<T>,
+  options: CreateAppOptions = { requireInitialized: true },
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<T> {
   const { createApp } = await import('../app.js');
-  const app = createApp(await cliConfig(), options);
+  const app = createApp(await cliConfig(env), options);
   try {
     return await fn(app);
   } finally {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { App } from '../app.js';
+import { withApp } from './app-context.js';
 
 const MEMORIES = [
   { content: 'Run database migrations with `npm run db:migrate` before starting the API locally', category: 'workflow', importance: 0.8, tags: ['database', 'setup'] },
@@ -91,18 +92,14 @@ export function registerDemo(program: Command): void {
     .description('A guided tour of calm in a throwaway home: store, search (3 modes), list, delete, MCP, doctor')
     .option('--keep', 'keep the throwaway home afterwards and print its path')
     .action(async (opts: { keep?: boolean }) => {
-      const { loadConfig } = await import('../config.js');
-      const { createApp } = await import('../app.js');
       const home = mkdtempSync(join(tmpdir(), 'calm-demo-'));
       // the tour runs on the embedded default with the built-in embedder, so it needs no download
       const env: NodeJS.ProcessEnv = { ...process.env, CALM_HOME: home, CALM_EMBEDDER: 'hash', CALM_VECTOR_BACKEND: 'embedded' };
-      const app = createApp(loadConfig(env));
       try {
         say('calm demo: what calm does for a coding agent, step by step.');
-        await tour(app);
+        await withApp(tour, {}, env);
         say('\nDone. Next: `calm init` to set up your own home, then `calm memory store "..." --category fact`.');
       } finally {
-        await app.close();
         if (opts.keep) say(`Kept the demo home at ${home} (CALM_HOME=${home} calm status)`);
         else rmSync(home, { recursive: true, force: true });
       }

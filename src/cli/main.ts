@@ -8,9 +8,11 @@ import { registerConfig } from './config.js';
 import { registerDemo } from './demo.js';
 import { registerDoctor } from './doctor.js';
 import { registerInit } from './init.js';
+import { registerMcp } from './mcp.js';
 import { registerMemory } from './memory.js';
 import { printError } from './output.js';
 import { registerReembed } from './reembed.js';
+import { registerServer } from './server.js';
 import { registerStatus } from './status.js';
 
 export function buildProgram(version: string): Command {
@@ -28,6 +30,8 @@ export function buildProgram(version: string): Command {
   registerMemory(program);
   registerDemo(program);
   registerConfig(program);
+  registerServer(program);
+  registerMcp(program);
   // every subcommand throws instead of exiting, so the catch below owns exit codes
   const override = (cmd: Command): void => {
     cmd.exitOverride();

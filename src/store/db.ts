@@ -5,7 +5,7 @@
  * writer; the busy timeout makes writers queue instead of surfacing SQLITE_BUSY; every write is a
  * short transaction.
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
@@ -24,7 +24,11 @@ export interface OpenOptions {
 }
 
 export function openDatabase(file: string, options: OpenOptions = {}): Db {
-  if (!options.readonly) mkdirSync(dirname(file), { recursive: true });
+  if (!options.readonly) {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    // memories are private: create the file owner-only; SQLite gives -wal and -shm the same mode
+    if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
+  }
   let db: Db;
   try {
     db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });

@@ -1,0 +1,273 @@
+/**
+ * @module The daemon's HTTP side on node:http: `GET /health`, and MCP Streamable HTTP at `/mcp`,
+ * stateless (a fresh McpServer and transport per request, over the one shared App). Only local
+ * callers get in: the Host header must name this server on loopback and an Origin, when sent, must be
+ * local, so a web page cannot reach the daemon through DNS rebinding.
+ */
+import { createServer as createHttpServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { App } from '../app.js';
+import { CalmError, describeCause } from '../errors.js';
+import type { Logger } from './result.js';
+import { createServer } from './server.js';
+import { healthBody } from './tools/health.js';
+
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+export interface HttpServerOptions {
+  readonly host: string;
+  /** 0 picks a free port; the URL returned has the real one. */
+  readonly port: number;
+  /** Failures (with their cause); never sent to clients. */
+  readonly log: Logger;
+  /** One line per request, when wanted. */
+  readonly debug?: Logger;
+}
+
+export interface RunningHttpServer {
+  /** The MCP endpoint, `http://host:port/mcp`. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+
+function bracketed(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::' || host === '[::]') return '[::1]';
+  return bracketed(host);
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+const rpcError = (code: number, message: string): unknown => ({ jsonrpc: '2.0', error: { code, message }, id: null });
+const envelope = (type: string, message: string): unknown => ({ error: { type, message } });
+
+/** Host must be one of our loopback names (or the bound host) with our port; Origin, if any, must be loopback. */
+function rejectForeign(req: IncomingMessage, allowedHosts: ReadonlySet<string>, port: number): string | undefined {
+  const host = req.headers.host;
+  if (!host) return 'Missing Host header';
+  let parsed: URL;
+  try {
+    parsed = new URL(`http://${host}`);
+  } catch {
+    return 'Invalid Host header';
+  }
+  const hostPort = parsed.port === '' ? 80 : Number(parsed.port);
+  if (!allowedHosts.has(parsed.hostname) || hostPort !== port) return `Invalid Host: ${host}`;
+  const origin = req.headers.origin;
+  if (origin !== undefined) {
+    let originHost: string | undefined;
+    try {
+      const o = new URL(origin);
+      originHost = o.protocol === 'http:' || o.protocol === 'https:' ? o.hostname : undefined;
+    } catch {
+      originHost = undefined;
+    }
+    if (originHost === undefined || !LOOPBACK_NAMES.includes(originHost)) return `Invalid Origin: ${origin}`;
+  }
+  return undefined;
+}
+
+type BodyResult = { ok: true; text: string } | { ok: false; status: 413 };
+
+function readBody(req: IncomingMessage): Promise<BodyResult> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
+      req.resume(); // discard; the response closes the connection
+      resolve({ ok: false, status: 413 });
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      if (tooLarge) return;
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        tooLarge = true;
+        chunks.length = 0;
+        resolve({ ok: false, status: 413 });
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!tooLarge) resolve({ ok: true, text: Buffer.concat(chunks).toString('utf8') });
+    });
+    req.on('error', reject);
+  });
+}
+
+async function handleMcpPost(app: App, req: IncomingMessage, res: ServerResponse, options: HttpServerOptions): Promise<void> {
+  const body = await readBody(req);
+  if (!body.ok) {
+    sendJson(res, 413, rpcError(-32000, `Request body too large (limit ${MAX_BODY_BYTES / 1024 / 1024} MB)`), { connection: 'close' });
+    return;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.text);
+  } catch {
+    sendJson(res, 400, rpcError(-32700, 'Parse error: invalid JSON'));
+    return;
+  }
+  // stateless: one server and one transport per request, over the shared App
+  const server = createServer(app, options.log);
+  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+  transport.onerror = (e) => options.debug?.(`mcp transport: ${e.message}`);
+  res.on('close', () => {
+    server.close().catch(() => undefined); // closes the transport too
+  });
+  await server.connect(transport);
+  await transport.handleRequest(req, res, parsed);
+}
+
+async function route(app: App, req: IncomingMessage, res: ServerResponse, options: HttpServerOptions, allowedHosts: ReadonlySet<string>, port: number): Promise<void> {
+  const refusal = rejectForeign(req, allowedHosts, port);
+  if (refusal) {
+    req.resume();
+    sendJson(res, 403, rpcError(-32000, refusal));
+    return;
+  }
+  let path: string;
+  try {
+    path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  } catch {
+    path = '';
+  }
+  const method = req.method ?? 'GET';
+  if (path === '/health') {
+    req.resume();
+    if (method === 'GET' || method === 'HEAD') sendJson(res, 200, healthBody());
+    else sendJson(res, 405, envelope('validation_error', `Method ${method} not allowed on /health`), { allow: 'GET, HEAD' });
+    return;
+  }
+  if (path === '/mcp' || path === '/mcp/') {
+    if (method === 'POST') return handleMcpPost(app, req, res, options);
+    req.resume();
+    // stateless: there is no server-to-client stream to open (GET) and no session to end (DELETE)
+    sendJson(res, 405, rpcError(-32000, 'Method not allowed.'), { allow: 'POST' });
+    return;
+  }
+  req.resume();
+  sendJson(res, 404, envelope('not_found', `Not found: ${method} ${path || req.url}`));
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error): void => {
+      server.off('listening', onListening);
+      reject(e);
+    };
+    const onListening = (): void => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}
+
+/** Whether a calm server answers `/health` at host:port (to name the program holding a port). */
+function calmAnswersAt(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    // node:http with a ref'd timer: an unanswered probe must not leave the event loop empty while awaited
+    const req = request({ host: urlHost(host).replace(/^\[|\]$/g, ''), port, path: '/health', agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => {
+        clearTimeout(timer);
+        try {
+          resolve(res.statusCode === 200 && (JSON.parse(body) as { server?: unknown }).server === 'calm');
+        } catch {
+          resolve(false);
+        }
+      });
+      res.on('error', () => resolve(false));
+    });
+    const timer = setTimeout(() => {
+      req.destroy();
+      resolve(false);
+    }, 500);
+    req.on('error', () => {
+      clearTimeout(timer);
+      resolve(false);
+    });
+    req.end();
+  });
+}
+
+async function listenError(e: unknown, host: string, port: number): Promise<CalmError> {
+  const code = (e as NodeJS.ErrnoException).code;
+  const where = `${host}:${port}`;
+  if (code === 'EADDRINUSE') {
+    const holder = (await calmAnswersAt(host, port)) ? 'another calm server (started from a different CALM_HOME, or its PID file was removed)' : 'another program';
+    return new CalmError('not_available', `Port ${where} is already in use by ${holder}; stop it or set CALM_SERVER_PORT to a free port`, { cause: e });
+  }
+  if (code === 'EACCES') {
+    return new CalmError('not_available', `Not allowed to listen on ${where}; set CALM_SERVER_PORT to a port above 1023`, { cause: e });
+  }
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+    return new CalmError('config_error', `Cannot listen on ${where}: no such local address; check CALM_SERVER_HOST`, { cause: e });
+  }
+  return new CalmError('not_available', `Cannot listen on ${where}: ${(e as Error).message}`, { cause: e });
+}
+
+export async function startHttpServer(app: App, options: HttpServerOptions): Promise<RunningHttpServer> {
+  let allowedHosts: ReadonlySet<string> = new Set(LOOPBACK_NAMES);
+  let port = options.port;
+  const server = createHttpServer((req, res) => {
+    const started = Date.now();
+    res.on('finish', () => options.debug?.(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started} ms`));
+    route(app, req, res, options, allowedHosts, port).catch((e: unknown) => {
+      options.log(`request ${req.method} ${req.url} failed: ${describeCause(e)}`);
+      sendJson(res, 500, rpcError(-32603, 'Internal server error'));
+    });
+  });
+  server.on('clientError', (_e, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  try {
+    await listen(server, options.host, options.port);
+  } catch (e) {
+    throw await listenError(e, options.host, options.port);
+  }
+  port = (server.address() as AddressInfo).port;
+  allowedHosts = new Set([...LOOPBACK_NAMES, bracketed(options.host)]);
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost(options.host)}:${port}/mcp`,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        // in-flight requests may finish; whatever is still open after 3 s is cut
+        const force = setTimeout(() => server.closeAllConnections(), 3_000);
+        force.unref();
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      return closing;
+    },
+  };
+}
