@@ -14,7 +14,8 @@ export const SERVER_INSTRUCTIONS =
   'store_memory and look them up with retrieve_memories before you start work.';
 
 export function createServer(app: App, log: Logger): McpServer {
-  const server = new McpServer({ name: 'calm', version: VERSION }, { instructions: SERVER_INSTRUCTIONS });
+  // logging: clients may set a level (logging/setLevel); the SDK answers it once the capability is declared
+  const server = new McpServer({ name: 'calm', version: VERSION }, { instructions: SERVER_INSTRUCTIONS, capabilities: { logging: {} } });
   registerHealthTools(server, log);
   registerMemoryTools(server, app, log);
   return server;

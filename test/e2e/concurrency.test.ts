@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -14,22 +13,12 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { CLI, runCli, tempHome, type TempHome } from '../helpers/home.js';
 import { ok, textOf } from '../helpers/mcp.js';
+import { freePort } from '../helpers/net.js';
 
 const HTTP_CLIENTS = 8;
 const STDIO_CLIENTS = 2;
 const PER_CLIENT = 200;
 const IN_FLIGHT = 10;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Runs `count` jobs, at most `limit` at a time. */
 async function pool(count: number, limit: number, job: (i: number) => Promise<void>): Promise<void> {
