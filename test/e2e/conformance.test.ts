@@ -48,9 +48,9 @@ const NOT_APPLICABLE: Record<string, string> = {
 
 const CONFORMANCE = join(REPO_ROOT, 'node_modules', '@modelcontextprotocol', 'conformance', 'dist', 'index.js');
 
-function conformance(args: string[], cwd: string): Promise<{ code: number | null; output: string }> {
+function conformance(args: string[], t: TempHome): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CONFORMANCE, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
+    const child = spawn(process.execPath, [CONFORMANCE, ...args], { cwd: t.root, env: { ...t.env(), NO_COLOR: '1', FORCE_COLOR: '0' } });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -74,7 +74,7 @@ describe('MCP conformance suite (server scenarios)', () => {
   });
 
   test('every server scenario of this version is either run here or listed with its reason', async () => {
-    const listed = await conformance(['list'], t.root);
+    const listed = await conformance(['list'], t);
     const server = listed.output.split('Client scenarios')[0] ?? '';
     const scenarios = [...server.matchAll(/^\s+- (\S+)$/gm)].map((m) => m[1]!);
     assert.ok(scenarios.length > 10, listed.output);
@@ -84,7 +84,7 @@ describe('MCP conformance suite (server scenarios)', () => {
 
   for (const scenario of APPLICABLE) {
     test(scenario, async () => {
-      const r = await conformance(['server', '--url', server.url, '--scenario', scenario], t.root);
+      const r = await conformance(['server', '--url', server.url, '--scenario', scenario], t);
       const summary = /Passed: (\d+)\/(\d+), (\d+) failed/.exec(r.output);
       assert.ok(summary, r.output);
       assert.equal(summary[3], '0', r.output);
