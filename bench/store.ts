@@ -17,6 +17,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { prng, randomUnit } from '../test/helpers/random.js';
 
 const DIM = 384;
 const BATCH = 1000;
@@ -36,35 +37,10 @@ const PLANS: readonly Plan[] = [
 
 // ---- data ---------------------------------------------------------------------------------------
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** `count` unit vectors as views into one buffer (Gaussian components, so directions are uniform). */
+/** `count` seeded unit vectors (Gaussian components, so directions are uniform). */
 function unitVectors(count: number, seed: number): Float32Array[] {
-  const rand = mulberry32(seed);
-  const buffer = new Float32Array(count * DIM);
-  const out: Float32Array[] = [];
-  for (let i = 0; i < count; i++) {
-    const v = buffer.subarray(i * DIM, (i + 1) * DIM);
-    let sum = 0;
-    for (let j = 0; j < DIM; j++) {
-      const g = Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-      v[j] = g;
-      sum += g * g;
-    }
-    const norm = Math.sqrt(sum);
-    for (let j = 0; j < DIM; j++) v[j] = v[j]! / norm;
-    out.push(v);
-  }
-  return out;
+  const rand = prng(seed);
+  return Array.from({ length: count }, () => randomUnit(rand, DIM));
 }
 
 const SYLLABLES = ['ka', 'lo', 'mi', 'ne', 'ru', 'ta', 'shi', 'vo', 'pe', 'zu', 'gan', 'tor', 'bel', 'qui', 'dra', 'fen'];
@@ -82,7 +58,7 @@ function vocabulary(size: number, rand: () => number): string[] {
 
 /** Texts of 8–15 words; word r is drawn with weight 1/(r+1), roughly Zipf like natural text. */
 function texts(count: number, seed: number): { texts: string[]; vocab: string[] } {
-  const rand = mulberry32(seed);
+  const rand = prng(seed);
   const vocab = vocabulary(5000, rand);
   const cumulative: number[] = [];
   let total = 0;
@@ -219,7 +195,7 @@ async function benchSize(plan: Plan, root: string): Promise<Row[]> {
   const queries = unitVectors(Math.max(plan.knnQueries, plan.filteredQueries), 3000 + n);
   const buckets = Int8Array.from({ length: n }, (_, i) => i % 10);
   const FILTER_BUCKET = 3;
-  const rand = mulberry32(4000 + n);
+  const rand = prng(4000 + n);
   const keywordQueries = Array.from({ length: plan.keywordQueries }, () => {
     const words = docs[Math.floor(rand() * n)]!.split(' ');
     return `${words[Math.floor(rand() * words.length)]} ${words[Math.floor(rand() * words.length)]}`;

@@ -22,31 +22,8 @@ export interface OpenedStore {
 
 // ---- helpers -----------------------------------------------------------------------------------
 
-/** mulberry32: small, fast, seeded; the same seed gives the same data on every machine. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A random unit vector, isotropic (Gaussian components via Box-Muller). */
-export function randomUnit(rand: () => number, dim: number): Float32Array {
-  const v = new Float32Array(dim);
-  let sum = 0;
-  for (let i = 0; i < dim; i++) {
-    const g = Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-    v[i] = g;
-    sum += g * g;
-  }
-  const norm = Math.sqrt(sum);
-  for (let i = 0; i < dim; i++) v[i] = v[i]! / norm;
-  return v;
-}
+export { prng, randomUnit } from '../../helpers/random.js';
+import { prng, randomUnit } from '../../helpers/random.js';
 
 export function cosine(a: Float32Array, b: Float32Array): number {
   let dot = 0;
