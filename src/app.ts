@@ -10,6 +10,7 @@ import { CalmError } from './errors.js';
 import { type Db, openDatabase } from './store/db.js';
 import type { RecordStore } from './store/records/record-store.js';
 import { SqliteVecRecordStore } from './store/records/sqlite-vec/index.js';
+import { backupBeforeMigration } from './services/backup/rotation.js';
 import { CollectionGuard } from './services/collection-guard.js';
 import { MemoryService } from './services/memory.js';
 import { SearchEngine } from './services/search.js';
@@ -43,7 +44,8 @@ export function createApp(config: CalmConfig, options: CreateAppOptions = {}): A
   if (config.vectorBackend !== 'embedded') {
     throw new CalmError('not_available', `The '${config.vectorBackend}' backend is not available in this version; set CALM_VECTOR_BACKEND=embedded`);
   }
-  const db = openDatabase(config.paths.database);
+  // whichever process migrates the schema first backs the database up before it does
+  const db = openDatabase(config.paths.database, { beforeMigrate: backupBeforeMigration(config) });
   const records = new SqliteVecRecordStore(db);
   let loading: Promise<Embedder> | undefined;
   const embedder = (opts: Pick<EmbedderLoadOptions, 'onProgress'> = {}): Promise<Embedder> => {

@@ -4,9 +4,11 @@
  */
 import { Command, CommanderError } from 'commander';
 import { asCalmError, CalmError } from '../errors.js';
+import { registerBackup } from './backup.js';
 import { registerConfig } from './config.js';
 import { registerDemo } from './demo.js';
 import { registerDoctor } from './doctor.js';
+import { registerExportImport } from './export-import.js';
 import { registerInit } from './init.js';
 import { registerMcp } from './mcp.js';
 import { registerMemory } from './memory.js';
@@ -32,6 +34,8 @@ export function buildProgram(version: string): Command {
   registerConfig(program);
   registerServer(program);
   registerMcp(program);
+  registerBackup(program);
+  registerExportImport(program);
   // every subcommand throws instead of exiting, so the catch below owns exit codes
   const override = (cmd: Command): void => {
     cmd.exitOverride();

@@ -78,6 +78,18 @@ async function runForeground(config: CalmConfig): Promise<void> {
     (e: unknown) => logger.error(`embedder failed to load: ${asCalmError(e).message}`),
   );
 
+  // the daily automatic backup: checked now and every hour, taken when the newest is a day old
+  const { autoBackupIfDue } = await import('../services/backup/rotation.js');
+  const backupIfDue = (): void => {
+    autoBackupIfDue(config).then(
+      (r) => r && logger.info(`automatic backup taken: ${r.backup.name}`),
+      (e: unknown) => logger.error(`automatic backup failed: ${asCalmError(e).message}`),
+    );
+  };
+  backupIfDue();
+  const backupTimer = setInterval(backupIfDue, 60 * 60 * 1000);
+  backupTimer.unref();
+
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     const on = (s: NodeJS.Signals): void => {
       process.off('SIGTERM', on);
@@ -95,6 +107,7 @@ async function runForeground(config: CalmConfig): Promise<void> {
   };
   process.once('SIGTERM', force);
   process.once('SIGINT', force);
+  clearInterval(backupTimer);
   try {
     await http.close();
     await app.close();

@@ -4,6 +4,7 @@ import type { CalmConfig } from '../config.js';
 import type { EmbedderLoadOptions } from '../embedding/registry.js';
 import { openDatabase, schemaVersion } from '../store/db.js';
 import { type ConfigFileAction, setConfigValue } from './config-file.js';
+import { backupBeforeMigration } from './backup/rotation.js';
 import { selectEmbedder } from './embedder-selection.js';
 
 export interface InitResult {
@@ -28,7 +29,8 @@ export async function initCalm(config: CalmConfig, onProgress?: EmbedderLoadOpti
   // choose first: a configured model that cannot load stops init before anything else is written
   const selection = await selectEmbedder(config, onProgress);
   try {
-    const db = openDatabase(p.database);
+    // an upgrade's migration is preceded by an automatic backup, as in every other process
+    const db = openDatabase(p.database, { beforeMigrate: backupBeforeMigration(config) });
     const version = schemaVersion(db);
     db.close();
     // recorded so later runs keep the embedder the data was built with; a value already in the file is kept

@@ -1,0 +1,146 @@
+/**
+ * @module The Qdrant part of a backup (Qdrant backend only): `qdrant/<collection>.snapshot` per
+ * collection, downloaded and checked against Qdrant's sha256, plus `records/<collection>.jsonl`, a
+ * portable export made through the RecordStore, so a restore also works on another Qdrant version or
+ * backend. Qdrant unreachable: nothing from it is captured, and the backup says so (partial).
+ */
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CalmError } from '../../errors.js';
+import { COLLECTIONS } from '../../store/records/collections.js';
+import type { RecordStore } from '../../store/records/record-store.js';
+import { type ImportDeps, exportRecords, importRecords } from './export-import.js';
+import type { Manifest, ManifestCollection, NotIncluded } from './manifest.js';
+import type { QdrantSnapshotClient } from './qdrant-snapshots.js';
+import type { BackupSource, CaptureResult, SourceRestoreReport, VerifyProblem } from './source.js';
+
+const KNOWN: readonly string[] = Object.values(COLLECTIONS);
+const snapshotPath = (c: string): string => `qdrant/${c}.snapshot`;
+const jsonlPath = (c: string): string => `records/${c}.jsonl`;
+
+async function writeJsonl(records: RecordStore, collection: string, file: string): Promise<number> {
+  const out = createWriteStream(file, { mode: 0o600 });
+  const write = (line: string): Promise<void> | void =>
+    out.write(line) ? undefined : new Promise<void>((resolve) => out.once('drain', resolve));
+  try {
+    const [r] = await exportRecords(records, write, { collections: [collection] });
+    return r?.count ?? 0;
+  } finally {
+    await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+  }
+}
+
+export class QdrantBackupSource implements BackupSource {
+  readonly name = 'qdrant' as const;
+
+  /**
+   * `records` is the Qdrant RecordStore, for the JSONL export and the JSONL fallback of a restore;
+   * without one (no store yet), the export is reported as not included.
+   */
+  constructor(
+    private readonly client: QdrantSnapshotClient,
+    private readonly store?: ImportDeps,
+  ) {}
+
+  private get records(): RecordStore | undefined {
+    return this.store?.records;
+  }
+
+  async capture(dir: string): Promise<CaptureResult> {
+    const notIncluded: NotIncluded[] = [];
+    let existing: string[];
+    try {
+      existing = (await this.client.listCollections()).filter((c) => KNOWN.includes(c));
+    } catch (e) {
+      if (!(e instanceof CalmError)) throw e;
+      return {
+        files: [],
+        collections: [],
+        notIncluded: [{ what: `Qdrant collections (${KNOWN.join(', ')})`, reason: e.message }],
+        partial: true,
+      };
+    }
+    mkdirSync(join(dir, 'qdrant'), { recursive: true });
+    if (this.records) mkdirSync(join(dir, 'records'), { recursive: true });
+    const files: string[] = [];
+    const collections: ManifestCollection[] = [];
+    for (const name of existing) {
+      let snapshotOk = false;
+      try {
+        await this.client.snapshotTo(name, join(dir, snapshotPath(name)));
+        files.push(snapshotPath(name));
+        snapshotOk = true;
+      } catch (e) {
+        if (!(e instanceof CalmError)) throw e;
+        notIncluded.push({ what: `Qdrant snapshot of '${name}'`, reason: e.message });
+      }
+      let exported: number | undefined;
+      if (this.records) {
+        exported = await writeJsonl(this.records, name, join(dir, jsonlPath(name)));
+        files.push(jsonlPath(name));
+      } else {
+        notIncluded.push({ what: `JSONL export of '${name}'`, reason: 'the Qdrant record store is not available in this calm version' });
+      }
+      const info = this.records ? await this.records.info(name) : null;
+      const count = exported ?? (snapshotOk ? await this.client.pointsCount(name).catch(() => 0) : 0);
+      if (snapshotOk || exported !== undefined) {
+        collections.push({ name, embedder: info?.embedder ?? 'unknown', dim: info?.dim ?? 0, count, vectors: count, source: 'qdrant' });
+      }
+    }
+    // a collection counts as captured when its snapshot or its export is there; JSONL alone is a full copy
+    const partial = existing.some((c) => !collections.some((x) => x.name === c)) || notIncluded.some((n) => n.what.startsWith('Qdrant snapshot'));
+    return { files, collections, notIncluded, partial };
+  }
+
+  async verify(dir: string, manifest: Manifest): Promise<VerifyProblem[]> {
+    const problems: VerifyProblem[] = [];
+    for (const c of manifest.collections.filter((x) => x.source === 'qdrant')) {
+      const path = jsonlPath(c.name);
+      if (!manifest.files.some((f) => f.path === path)) continue;
+      const lines = readFileSync(join(dir, path), 'utf8').split('\n').filter((l) => l.length > 0).length;
+      if (lines !== c.count) problems.push({ file: path, problem: `${lines} records, manifest says ${c.count}` });
+    }
+    return problems;
+  }
+
+  async restore(dir: string, manifest: Manifest): Promise<SourceRestoreReport> {
+    const done: string[] = [];
+    const failed: string[] = [];
+    for (const c of manifest.collections.filter((x) => x.source === 'qdrant')) {
+      const snap = manifest.files.find((f) => f.path === snapshotPath(c.name));
+      const jsonl = manifest.files.find((f) => f.path === jsonlPath(c.name));
+      let uploadError: string | undefined;
+      if (snap) {
+        try {
+          await this.client.uploadSnapshot(c.name, join(dir, snap.path), snap.sha256);
+          done.push(`${c.name} (snapshot)`);
+          continue;
+        } catch (e) {
+          if (!(e instanceof CalmError)) throw e;
+          uploadError = e.message;
+        }
+      }
+      if (jsonl && this.store) {
+        // the fallback: rebuild the collection from the portable export
+        await this.store.records.dropCollection(c.name);
+        await importRecords(this.store, join(dir, jsonl.path));
+        done.push(`${c.name} (JSONL${uploadError ? ` after: ${uploadError}` : ''})`);
+        continue;
+      }
+      failed.push(`${c.name}${uploadError ? `: ${uploadError}` : ': nothing to restore it from'}`);
+    }
+    if (failed.length > 0) {
+      throw new CalmError('storage_error', `Qdrant collections not restored: ${failed.join('; ')}${done.length ? ` (restored: ${done.join(', ')})` : ''}`);
+    }
+    return { source: this.name, detail: done.length ? `restored ${done.join(', ')}` : 'no Qdrant collections in this backup' };
+  }
+
+  async checkRestored(manifest: Manifest): Promise<string[]> {
+    const problems: string[] = [];
+    for (const c of manifest.collections.filter((x) => x.source === 'qdrant')) {
+      const n = await this.client.pointsCount(c.name).catch((e: unknown) => `unknown (${(e as Error).message})`);
+      if (n !== c.count) problems.push(`collection ${c.name}: ${n} points, manifest says ${c.count}`);
+    }
+    return problems;
+  }
+}

@@ -1,0 +1,21 @@
+/** @module Which sources make up a backup for a backend. The Qdrant store is passed in once it exists. */
+import type { CalmConfig } from '../../config.js';
+import type { ImportDeps } from './export-import.js';
+import { QdrantBackupSource } from './qdrant-source.js';
+import { QdrantSnapshotClient } from './qdrant-snapshots.js';
+import type { BackupSource } from './source.js';
+import { SqliteBackupSource } from './sqlite-source.js';
+
+export function qdrantClient(config: CalmConfig): QdrantSnapshotClient {
+  return new QdrantSnapshotClient(config.qdrantUrl, config.qdrantApiKey ? { apiKey: config.qdrantApiKey } : {});
+}
+
+export function backupSources(
+  config: CalmConfig,
+  backend: 'embedded' | 'qdrant' = config.vectorBackend,
+  qdrantStore?: ImportDeps,
+): BackupSource[] {
+  const sqlite = new SqliteBackupSource(config.paths.database);
+  if (backend !== 'qdrant') return [sqlite];
+  return [sqlite, new QdrantBackupSource(qdrantClient(config), qdrantStore)];
+}
