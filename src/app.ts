@@ -12,6 +12,11 @@ import type { RecordStore } from './store/records/record-store.js';
 import { SqliteVecRecordStore } from './store/records/sqlite-vec/index.js';
 import { backupBeforeMigration } from './services/backup/rotation.js';
 import { CollectionGuard } from './services/collection-guard.js';
+import { GhapService } from './services/ghap/ghap-service.js';
+import { ClusteringService } from './services/learning/clustering-service.js';
+import { ExperienceService } from './services/learning/experiences.js';
+import { ValueService } from './services/learning/values.js';
+import { GhapRepository } from './store/ghap-repository.js';
 import { MemoryService } from './services/memory.js';
 import { SearchEngine } from './services/search.js';
 
@@ -22,6 +27,10 @@ export interface App {
   readonly embedderChoice: EmbedderChoice;
   readonly search: SearchEngine;
   readonly memory: MemoryService;
+  readonly ghap: GhapService;
+  readonly experiences: ExperienceService;
+  readonly clusters: ClusteringService;
+  readonly values: ValueService;
   /** Loads the configured model on first call and keeps it. */
   embedder(options?: Pick<EmbedderLoadOptions, 'onProgress'>): Promise<Embedder>;
   close(): Promise<void>;
@@ -61,6 +70,7 @@ export function createApp(config: CalmConfig, options: CreateAppOptions = {}): A
   };
   const guard = new CollectionGuard(records, embedder);
   const search = new SearchEngine(records, embedder, guard);
+  const clusters = new ClusteringService(records, guard, { minClusterSize: config.clusterMinSize, minSamples: config.clusterMinSamples });
   return {
     config,
     db,
@@ -68,6 +78,10 @@ export function createApp(config: CalmConfig, options: CreateAppOptions = {}): A
     embedderChoice,
     search,
     memory: new MemoryService(records, embedder, guard, search, config.memoryContentMaxLength),
+    ghap: new GhapService(new GhapRepository(db), records, embedder, guard),
+    experiences: new ExperienceService(search),
+    clusters,
+    values: new ValueService(records, embedder, guard, clusters),
     embedder,
     async close() {
       const embedder = await loading?.catch(() => undefined);

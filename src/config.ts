@@ -79,6 +79,14 @@ export const SETTINGS = {
     path: ['orchestration', 'gate_test_timeout'], env: 'CALM_GATE_TEST_TIMEOUT', schema: positiveInt, defaultValue: 600,
     description: 'Seconds a gate check may spend running the project tests',
   }),
+  clusterMinSize: setting({
+    path: ['learning', 'cluster_min_size'], env: 'CALM_CLUSTER_MIN_SIZE', schema: z.coerce.number().int().min(2), defaultValue: 4,
+    description: 'HDBSCAN min_cluster_size: the fewest experiences that make a cluster',
+  }),
+  clusterMinSamples: setting({
+    path: ['learning', 'cluster_min_samples'], env: 'CALM_CLUSTER_MIN_SAMPLES', schema: positiveInt, defaultValue: 4,
+    description: 'HDBSCAN min_samples: neighbours that make an experience a core point (higher = more noise)',
+  }),
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;

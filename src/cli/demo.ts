@@ -61,7 +61,19 @@ async function tour(app: App): Promise<void> {
   say(`delete ${victim.slice(0, 8)} → ${JSON.stringify(await app.memory.delete(victim))}`);
   say(`again          → ${JSON.stringify(await app.memory.delete(victim))}  (nothing left to delete, and calm says so)`);
 
-  step(6, 'The same through MCP, as Claude Code sees it');
+  step(6, 'The GHAP learning loop: start → update → resolve');
+  const started = await app.ghap.start({
+    domain: 'testing', strategy: 'check-assumptions', goal: 'Fix the flaky login test in CI',
+    hypothesis: 'Tests share one user account', action: 'Give each test its own user', prediction: 'The test passes 20 runs in a row',
+  });
+  say(`start   → ${JSON.stringify(started)}`);
+  const revised = await app.ghap.update({ hypothesis: 'Tests share one user account and its session cookie', note: 'cookie jar is global' });
+  say(`update  → ${JSON.stringify(revised)}  (a changed hypothesis is a new iteration)`);
+  say(`resolve → ${JSON.stringify(await app.ghap.resolve({ status: 'confirmed', result: 'Passed 20 runs in a row', lesson: { what_worked: 'One user per test' } }))}`);
+  const found = await app.experiences.searchExperiences({ query: 'flaky login test', limit: 1 });
+  say(`the experience is now searchable: ${found.count} hit, "${short(found.results[0]?.goal ?? '', 50)}"`);
+
+  step(7, 'The same through MCP, as Claude Code sees it');
   const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
   const { InMemoryTransport } = await import('@modelcontextprotocol/sdk/inMemory.js');
   const { createServer } = await import('../mcp/server.js');
@@ -80,7 +92,7 @@ async function tour(app: App): Promise<void> {
     await server.close();
   }
 
-  step(7, 'Health check');
+  step(8, 'Health check');
   const { runDoctor } = await import('../services/doctor.js');
   const report = await runDoctor(app);
   for (const c of report.checks) say(`   [${c.status}] ${c.name}: ${c.detail}`);
@@ -89,7 +101,7 @@ async function tour(app: App): Promise<void> {
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('A guided tour of calm in a throwaway home: store, search (3 modes), list, delete, MCP, doctor')
+    .description('A guided tour of calm in a throwaway home: store, search (3 modes), list, delete, GHAP loop, MCP, doctor')
     .option('--keep', 'keep the throwaway home afterwards and print its path')
     .action(async (opts: { keep?: boolean }) => {
       const home = mkdtempSync(join(tmpdir(), 'calm-demo-'));

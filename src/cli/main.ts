@@ -9,7 +9,9 @@ import { registerConfig } from './config.js';
 import { registerDemo } from './demo.js';
 import { registerDoctor } from './doctor.js';
 import { registerExportImport } from './export-import.js';
+import { registerGhap } from './ghap.js';
 import { registerInit } from './init.js';
+import { registerLearn } from './learn.js';
 import { registerMcp } from './mcp.js';
 import { registerMemory } from './memory.js';
 import { printError } from './output.js';
@@ -36,6 +38,8 @@ export function buildProgram(version: string): Command {
   registerMcp(program);
   registerBackup(program);
   registerExportImport(program);
+  registerGhap(program);
+  registerLearn(program);
   // every subcommand throws instead of exiting, so the catch below owns exit codes
   const override = (cmd: Command): void => {
     cmd.exitOverride();

@@ -6,7 +6,9 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { App } from '../app.js';
 import { VERSION } from '../version.js';
 import type { Logger } from './result.js';
+import { registerGhapTools } from './tools/ghap.js';
 import { registerHealthTools } from './tools/health.js';
+import { registerLearningTools } from './tools/learning.js';
 import { registerMemoryTools } from './tools/memory.js';
 
 export const SERVER_INSTRUCTIONS =
@@ -18,5 +20,7 @@ export function createServer(app: App, log: Logger): McpServer {
   const server = new McpServer({ name: 'calm', version: VERSION }, { instructions: SERVER_INSTRUCTIONS, capabilities: { logging: {} } });
   registerHealthTools(server, log);
   registerMemoryTools(server, app, log);
+  registerGhapTools(server, app, log);
+  registerLearningTools(server, app, log);
   return server;
 }

@@ -225,6 +225,40 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    name: 'ghap: iteration history, notes, confidence tier, optimistic version, at most one active entry',
+    up(db) {
+      db.exec(`
+        -- CALM's table was never written; should an imported one hold several active rows, keep the newest
+        UPDATE ghap_entries SET status = 'abandoned', resolved_at = COALESCE(resolved_at, created_at)
+         WHERE status = 'active' AND id <> (SELECT id FROM ghap_entries WHERE status = 'active' ORDER BY created_at DESC, id DESC LIMIT 1);
+        ALTER TABLE ghap_entries ADD COLUMN confidence_tier TEXT
+          CHECK (confidence_tier IS NULL OR confidence_tier IN ('gold', 'silver', 'bronze', 'abandoned'));
+        ALTER TABLE ghap_entries ADD COLUMN auto_captured INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE ghap_entries ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE ghap_entries ADD COLUMN updated_at TEXT;
+        CREATE UNIQUE INDEX idx_ghap_one_active ON ghap_entries(status) WHERE status = 'active';
+        CREATE INDEX idx_ghap_resolved ON ghap_entries(resolved_at);
+        CREATE TABLE ghap_history (
+          ghap_id TEXT NOT NULL REFERENCES ghap_entries(id) ON DELETE CASCADE,
+          seq INTEGER NOT NULL,
+          replaced_at TEXT NOT NULL,
+          hypothesis TEXT NOT NULL,
+          action TEXT NOT NULL,
+          prediction TEXT NOT NULL,
+          PRIMARY KEY (ghap_id, seq)
+        );
+        CREATE TABLE ghap_notes (
+          ghap_id TEXT NOT NULL REFERENCES ghap_entries(id) ON DELETE CASCADE,
+          seq INTEGER NOT NULL,
+          created_at TEXT NOT NULL,
+          note TEXT NOT NULL,
+          PRIMARY KEY (ghap_id, seq)
+        );
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

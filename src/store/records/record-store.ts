@@ -29,6 +29,12 @@ export interface ScoredRecord extends StoredRecord {
   readonly score: number;
 }
 
+/** Records for one collection, as part of a write that spans several. */
+export interface CollectionWrite {
+  readonly collection: string;
+  readonly records: readonly RecordInput[];
+}
+
 export interface CollectionSpec {
   readonly embedder: string;
   readonly dim: number;
@@ -86,6 +92,15 @@ export interface RecordStore {
 
   /** All or nothing: a failure anywhere in the batch leaves the collection as it was. */
   upsert(name: string, records: readonly RecordInput[]): Promise<void>;
+  /**
+   * Upserts into several collections and runs `alongside`, a synchronous write to calm's relational tables
+   * (e.g. a repository call), as one unit: if `alongside` throws or any record is refused, nothing is
+   * written. Compute vectors before calling: nothing slow or asynchronous may run inside.
+   * Embedded backend: one SQLite transaction. A backend whose records live in another server cannot join
+   * that transaction; it must write the records first (upserts are idempotent, so a retry converges) and
+   * run `alongside` last, so the relational state never refers to records that are not there.
+   */
+  upsertWith<T>(writes: readonly CollectionWrite[], alongside: () => T): Promise<T>;
   search(name: string, vector: Float32Array, options: SearchOptions): Promise<ScoredRecord[]>;
   keyword(name: string, query: string, options: SearchOptions): Promise<ScoredRecord[]>;
   scroll(name: string, options: ScrollOptions): Promise<StoredRecord[]>;

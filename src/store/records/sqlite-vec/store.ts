@@ -10,7 +10,7 @@ import { assertCollectionName } from '../collections.js';
 import { embedderMismatch } from '../embedder-mismatch.js';
 import { type Filter, parseFilter } from '../filter.js';
 import type {
-  CollectionInfo, CollectionSpec, ConsistencyReport, RecordInput, RecordStore, ReembedVector, ScoredRecord, ScrollOptions,
+  CollectionInfo, CollectionSpec, CollectionWrite, ConsistencyReport, RecordInput, RecordStore, ReembedVector, ScoredRecord, ScrollOptions,
   SearchOptions, StoredRecord,
 } from '../record-store.js';
 import { filterToSql } from './filter-to-sql.js';
@@ -181,9 +181,29 @@ export class SqliteVecRecordStore implements RecordStore {
   }
 
   async upsert(name: string, records: readonly RecordInput[]): Promise<void> {
-    const meta = this.require(name);
-    this.validateRecords(name, meta.dim, records);
+    await this.upsertWith([{ collection: name, records }], () => undefined);
+  }
+
+  async upsertWith<T>(writes: readonly CollectionWrite[], alongside: () => T): Promise<T> {
+    // every batch is checked before the transaction opens, so a refused record never half-applies a write
+    const checked = writes.map((w) => {
+      const meta = this.require(w.collection);
+      this.validateRecords(w.collection, meta.dim, w.records);
+      return { meta, records: w.records };
+    });
+    // better-sqlite3 refuses a callback that returns a promise, so an async `alongside` fails loudly
+    const write = this.db.transaction(() => {
+      const out = alongside();
+      for (const { meta, records } of checked) this.writeRecords(meta, records);
+      return out;
+    });
+    return write.immediate();
+  }
+
+  /** The row, vector and keyword entry of each record; runs inside the caller's transaction. */
+  private writeRecords(meta: CollectionRow, records: readonly RecordInput[]): void {
     if (records.length === 0) return;
+    const name = meta.name;
     const findRid = this.db.prepare('SELECT rid FROM records WHERE collection = ? AND id = ?').pluck();
     const insert = this.db.prepare(
       'INSERT INTO records (collection, id, text, payload, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
@@ -194,28 +214,24 @@ export class SqliteVecRecordStore implements RecordStore {
     const delFts = this.db.prepare(`DELETE FROM "${meta.fts_table}" WHERE rowid = ?`);
     const addFts = this.db.prepare(`INSERT INTO "${meta.fts_table}" (rowid, text) VALUES (?, ?)`);
     const delPending = meta.pending_vec_table ? this.db.prepare(`DELETE FROM "${meta.pending_vec_table}" WHERE rowid = ?`) : null;
-
-    const write = this.db.transaction(() => {
-      const now = nowIso();
-      for (const r of records) {
-        const payload = JSON.stringify(r.payload);
-        const existing = findRid.get(name, r.id) as number | undefined;
-        let rid: bigint;
-        if (existing === undefined) {
-          rid = BigInt(insert.run(name, r.id, r.text, payload, now, now).lastInsertRowid);
-        } else {
-          rid = BigInt(existing);
-          update.run(r.text, payload, now, rid);
-          delVec.run(rid);
-          delFts.run(rid);
-          // the text may have changed: its vector for the pending embedder must be recomputed
-          delPending?.run(rid);
-        }
-        addVec.run(rid, toBlob(r.vector));
-        addFts.run(rid, r.text);
+    const now = nowIso();
+    for (const r of records) {
+      const payload = JSON.stringify(r.payload);
+      const existing = findRid.get(name, r.id) as number | undefined;
+      let rid: bigint;
+      if (existing === undefined) {
+        rid = BigInt(insert.run(name, r.id, r.text, payload, now, now).lastInsertRowid);
+      } else {
+        rid = BigInt(existing);
+        update.run(r.text, payload, now, rid);
+        delVec.run(rid);
+        delFts.run(rid);
+        // the text may have changed: its vector for the pending embedder must be recomputed
+        delPending?.run(rid);
       }
-    });
-    write.immediate();
+      addVec.run(rid, toBlob(r.vector));
+      addFts.run(rid, r.text);
+    }
   }
 
   private deleteRids(meta: CollectionRow, rids: readonly number[]): void {
