@@ -26,7 +26,7 @@ export interface EmbedderLoadOptions {
 }
 
 /** Parses a setting value; relative folder paths resolve against `cwd`. */
-export function parseEmbedderChoice(value: string, cwd = process.cwd()): EmbedderChoice {
+export function parseEmbedderChoice(value: string, cwd?: string): EmbedderChoice {
   const v = value.trim();
   if (v === 'hash') return { kind: 'hash', id: HASH_EMBEDDER_ID };
   if (v in PRESETS) {
@@ -34,7 +34,8 @@ export function parseEmbedderChoice(value: string, cwd = process.cwd()): Embedde
     return { kind: 'preset', name, model: PRESETS[name].model, id: `onnx:${PRESETS[name].model}` };
   }
   if (v.includes('/') || v.startsWith('.') || v.startsWith('~')) {
-    const path = isAbsolute(v) ? v : v.startsWith('~') ? join(process.env.HOME ?? '', v.slice(1)) : resolve(cwd, v);
+    // process.cwd() only when needed: it throws when the shell sits in a deleted directory
+    const path = isAbsolute(v) ? v : v.startsWith('~') ? join(process.env.HOME ?? '', v.slice(1)) : resolve(cwd ?? process.cwd(), v);
     return { kind: 'folder', path, id: `onnx:folder:${path}` };
   }
   throw new CalmError(

@@ -59,14 +59,20 @@ export function schemaVersion(db: Db): number {
   return row.v ?? 0;
 }
 
-/** Applies pending migrations. Safe when several processes open a fresh file at once: each migration re-checks under the write lock. */
-export function migrate(db: Db, beforeMigrate?: OpenOptions['beforeMigrate']): number {
+/**
+ * Applies every migration not yet recorded, in version order. Safe when several processes open a
+ * fresh file at once: each migration re-checks under the write lock. A database that records a
+ * version this calm does not know is refused: it was written by a newer calm.
+ */
+export function migrate(db: Db, beforeMigrate?: OpenOptions['beforeMigrate'], migrations: readonly Migration[] = MIGRATIONS): number {
   const current = schemaVersion(db);
-  const newest = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+  const known = [...migrations].sort((a, b) => a.version - b.version);
+  const newest = known[known.length - 1]!.version;
   if (current > newest) {
     throw new CalmError('storage_error', `Database schema ${current} is newer than this calm (${newest}); upgrade calm`);
   }
-  const pending = MIGRATIONS.filter((m) => m.version > current);
+  const applied = appliedVersions(db);
+  const pending = known.filter((m) => !applied.has(m.version));
   if (pending.length === 0) return current;
   if (current > 0) beforeMigrate?.(current, pending);
   db.exec(`CREATE TABLE IF NOT EXISTS schema_version (
@@ -81,6 +87,11 @@ export function migrate(db: Db, beforeMigrate?: OpenOptions['beforeMigrate']): n
     apply.immediate();
   }
   return schemaVersion(db);
+}
+
+function appliedVersions(db: Db): Set<number> {
+  if (schemaVersion(db) === 0) return new Set();
+  return new Set(db.prepare('SELECT version FROM schema_version').pluck().all() as number[]);
 }
 
 /** Row counts of every calm table, for `calm status`, doctor and backup manifests. */

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { migrate, openDatabase, schemaVersion, tableCounts } from '../../src/store/db.js';
-import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/migrations.js';
+import { type Migration, MIGRATIONS, SCHEMA_VERSION } from '../../src/store/migrations.js';
 import { REPO_ROOT, tempHome, type TempHome } from '../helpers/home.js';
 
 const CALM_TABLES = [
@@ -42,6 +42,22 @@ describe('database', () => {
     assert.equal(again.prepare("SELECT value FROM counters WHERE name = 'merge_lock'").pluck().get(), 4);
     assert.equal(again.prepare('SELECT COUNT(*) FROM counters').pluck().get(), 3);
     again.close();
+  });
+
+  test('a migration missing from the record is applied even when a later one already ran', () => {
+    const db = openDatabase(join(t.calmHome, 'metadata.db'));
+    const extra = (version: number): Migration => ({
+      version,
+      name: `extra ${version}`,
+      up: (d) => d.exec(`CREATE TABLE extra_${version} (x INTEGER)`),
+    });
+    // a branch added 101 and 103 first; 102 arrived later between them
+    assert.equal(migrate(db, undefined, [...MIGRATIONS, extra(101), extra(103)]), 103);
+    const before: number[] = [];
+    assert.equal(migrate(db, (from, pending) => before.push(from, ...pending.map((m) => m.version)), [...MIGRATIONS, extra(103), extra(102), extra(101)]), 103);
+    assert.deepEqual(before, [103, 102]);
+    assert.ok(db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'extra_102'").get());
+    db.close();
   });
 
   test('foreign keys are enforced (a worker for an unknown task is refused)', () => {
