@@ -3,6 +3,7 @@
  * CLI commands, MCP servers and hooks all start here; nothing below reads configuration itself.
  */
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CalmConfig } from './config.js';
 import type { Embedder } from './embedding/embedder.js';
 import { type EmbedderChoice, type EmbedderLoadOptions, loadEmbedder, parseEmbedderChoice } from './embedding/registry.js';
@@ -18,6 +19,8 @@ import { ExperienceService } from './services/learning/experiences.js';
 import { ValueService } from './services/learning/values.js';
 import { GhapRepository } from './store/ghap-repository.js';
 import { MemoryService } from './services/memory.js';
+import { createOrchestration, type Orchestration } from './services/orchestration/index.js';
+import { TEMPLATES_DIR } from './services/templates.js';
 import { SearchEngine } from './services/search.js';
 
 export interface App {
@@ -31,6 +34,7 @@ export interface App {
   readonly experiences: ExperienceService;
   readonly clusters: ClusteringService;
   readonly values: ValueService;
+  readonly orchestration: Orchestration;
   /** Loads the configured model on first call and keeps it. */
   embedder(options?: Pick<EmbedderLoadOptions, 'onProgress'>): Promise<Embedder>;
   close(): Promise<void>;
@@ -82,6 +86,12 @@ export function createApp(config: CalmConfig, options: CreateAppOptions = {}): A
     experiences: new ExperienceService(search),
     clusters,
     values: new ValueService(records, embedder, guard, clusters),
+    orchestration: createOrchestration(db, {
+      sessionsDir: config.paths.sessions,
+      rolesDir: config.paths.roles,
+      bundledRolesDir: join(TEMPLATES_DIR, 'roles'),
+      gateCommandTimeoutSeconds: config.gateTestTimeout,
+    }),
     embedder,
     async close() {
       const embedder = await loading?.catch(() => undefined);

@@ -23,6 +23,7 @@ export function registerInit(program: Command): void {
           `  Config:   ${r.configFile} (${r.configFileAction})`,
           `  Embedder: ${r.embedder.setting} — ${r.embedder.id}, ${r.embedder.dim}-d`,
           `            ${r.embedder.reason}`,
+          `  Templates: ${r.templates.copied.length} copied, ${r.templates.kept} already present and kept (roles/, workflows/, skills/)`,
           '',
           'To switch embedder later: set CALM_EMBEDDER (hash, minilm, nomic or a model folder), then run `calm reembed`.',
           'Next: `calm status`',

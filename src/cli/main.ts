@@ -14,6 +14,7 @@ import { registerInit } from './init.js';
 import { registerLearn } from './learn.js';
 import { registerMcp } from './mcp.js';
 import { registerMemory } from './memory.js';
+import { registerOrchestration } from './orchestration.js';
 import { printError } from './output.js';
 import { registerReembed } from './reembed.js';
 import { registerServer } from './server.js';
@@ -40,6 +41,7 @@ export function buildProgram(version: string): Command {
   registerExportImport(program);
   registerGhap(program);
   registerLearn(program);
+  registerOrchestration(program);
   // every subcommand throws instead of exiting, so the catch below owns exit codes
   const override = (cmd: Command): void => {
     cmd.exitOverride();

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import type { StatusReport } from '../services/status.js';
 import { cliConfig, withApp } from './app-context.js';
 import { formatBytes, print, table } from './output.js';
+import type { ActiveSummary } from '../services/orchestration/health.js';
+import { orchestrationSummary, registerStatusSubcommands, renderSummary } from './status-orchestration.js';
 
 function render(r: StatusReport): string {
   const lines = ['=== calm status ===', '', `Home:     ${r.home}`, `Backend:  ${r.backend}`, `Embedder: ${r.embedder.setting} (${r.embedder.id}, from ${r.embedder.source})`];
@@ -21,7 +23,7 @@ function render(r: StatusReport): string {
 }
 
 export function registerStatus(program: Command): void {
-  program
+  const status = program
     .command('status')
     .description('Show home, backend, embedder, and record counts per collection and table')
     .option('--json', 'print the report as JSON')
@@ -29,7 +31,10 @@ export function registerStatus(program: Command): void {
       const { statusReport, uninitializedStatus } = await import('../services/status.js');
       const { isInitialized } = await import('../app.js');
       const config = await cliConfig();
-      const report = isInitialized(config) ? await withApp(statusReport) : uninitializedStatus(config);
-      print(report, opts, render);
+      const report: StatusReport & { orchestration?: ActiveSummary } = isInitialized(config)
+        ? await withApp(async (app) => ({ ...(await statusReport(app)), orchestration: await orchestrationSummary(app) }))
+        : uninitializedStatus(config);
+      print(report, opts, (r) => render(r) + renderSummary(r.orchestration));
     });
+  registerStatusSubcommands(status);
 }

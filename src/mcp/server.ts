@@ -8,6 +8,7 @@ import { VERSION } from '../version.js';
 import type { Logger } from './result.js';
 import { registerGhapTools } from './tools/ghap.js';
 import { registerHealthTools } from './tools/health.js';
+import { registerJournalTools } from './tools/journal.js';
 import { registerLearningTools } from './tools/learning.js';
 import { registerMemoryTools } from './tools/memory.js';
 
@@ -22,5 +23,6 @@ export function createServer(app: App, log: Logger): McpServer {
   registerMemoryTools(server, app, log);
   registerGhapTools(server, app, log);
   registerLearningTools(server, app, log);
+  registerJournalTools(server, app, log);
   return server;
 }

@@ -6,6 +6,7 @@ import { openDatabase, schemaVersion } from '../store/db.js';
 import { type ConfigFileAction, setConfigValue } from './config-file.js';
 import { backupBeforeMigration } from './backup/rotation.js';
 import { selectEmbedder } from './embedder-selection.js';
+import { installTemplates, type TemplateInstall } from './templates.js';
 
 export interface InitResult {
   readonly home: string;
@@ -15,6 +16,8 @@ export interface InitResult {
   readonly configFile: string;
   readonly configFileAction: ConfigFileAction;
   readonly embedder: { readonly setting: string; readonly id: string; readonly dim: number; readonly reason: string };
+  /** Role prompts, workflow and skills copied into the home; files already there are never overwritten. */
+  readonly templates: TemplateInstall;
 }
 
 export async function initCalm(config: CalmConfig, onProgress?: EmbedderLoadOptions['onProgress']): Promise<InitResult> {
@@ -43,6 +46,7 @@ export async function initCalm(config: CalmConfig, onProgress?: EmbedderLoadOpti
       configFile: p.configFile,
       configFileAction,
       embedder: { setting: selection.setting, id: selection.embedder.id, dim: selection.embedder.dim, reason: selection.reason },
+      templates: installTemplates(p.home),
     };
   } finally {
     await selection.embedder.dispose?.();

@@ -259,6 +259,26 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    name: 'orchestration: forced transitions with a reason, gate commit per transition, task base branch, worker end reason, project settings',
+    up(db) {
+      db.exec(`
+        ALTER TABLE phase_transitions ADD COLUMN commit_sha TEXT;
+        ALTER TABLE phase_transitions ADD COLUMN forced INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE phase_transitions ADD COLUMN reason TEXT;
+        ALTER TABLE tasks ADD COLUMN base_branch TEXT;
+        ALTER TABLE workers ADD COLUMN reason TEXT;
+        CREATE TABLE project_settings (
+          project_path TEXT NOT NULL,
+          key TEXT NOT NULL,
+          value TEXT NOT NULL,
+          updated_at TEXT NOT NULL,
+          PRIMARY KEY (project_path, key)
+        );
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
