@@ -2,11 +2,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { hdbscan, l2NormalizeRows } from '../../src/services/learning/hdbscan.js';
-import { adjustedRandIndex, mulberry32 } from '../fixtures/experiences.js';
+import { adjustedRandIndex } from '../fixtures/experiences.js';
+import { prng } from '../helpers/random.js';
 
 /** `blobs` Gaussian blobs of `perBlob` points around random centres, plus uniform noise in [-1, 1]^dim. */
 function blobsWithNoise(options: { dim: number; blobs: number; perBlob: number; sigma: number; noise: number; seed: number }) {
-  const rand = mulberry32(options.seed);
+  const rand = prng(options.seed);
   const gauss = (): number => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
   const points: Float64Array[] = [];
   const truth: number[] = [];
