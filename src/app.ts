@@ -22,6 +22,10 @@ import { MemoryService } from './services/memory.js';
 import { createOrchestration, type Orchestration } from './services/orchestration/index.js';
 import { TEMPLATES_DIR } from './services/templates.js';
 import { SearchEngine } from './services/search.js';
+import { CodeService } from './services/code/index.js';
+import { ContextService } from './services/context/assembler.js';
+import { GitService } from './services/git/index.js';
+import { CodeIndexRepository } from './store/code-index-repository.js';
 
 export interface App {
   readonly config: CalmConfig;
@@ -35,6 +39,9 @@ export interface App {
   readonly clusters: ClusteringService;
   readonly values: ValueService;
   readonly orchestration: Orchestration;
+  readonly code: CodeService;
+  readonly git: GitService;
+  readonly context: ContextService;
   /** Loads the configured model on first call and keeps it. */
   embedder(options?: Pick<EmbedderLoadOptions, 'onProgress'>): Promise<Embedder>;
   close(): Promise<void>;
@@ -92,6 +99,10 @@ export function createApp(config: CalmConfig, options: CreateAppOptions = {}): A
       bundledRolesDir: join(TEMPLATES_DIR, 'roles'),
       gateCommandTimeoutSeconds: config.gateTestTimeout,
     }),
+    // git tools without repo_path work on the caller's working directory
+    code: new CodeService(records, embedder, guard, search, new CodeIndexRepository(db)),
+    git: new GitService(records, embedder, guard, search, new CodeIndexRepository(db), () => process.cwd()),
+    context: new ContextService(search),
     embedder,
     async close() {
       const embedder = await loading?.catch(() => undefined);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { App } from '../app.js';
 import { withApp } from './app-context.js';
+import { codeTour } from './demo-code.js';
 
 const MEMORIES = [
   { content: 'Run database migrations with `npm run db:migrate` before starting the API locally', category: 'workflow', importance: 0.8, tags: ['database', 'setup'] },
@@ -73,7 +74,10 @@ async function tour(app: App): Promise<void> {
   const found = await app.experiences.searchExperiences({ query: 'flaky login test', limit: 1 });
   say(`the experience is now searchable: ${found.count} hit, "${short(found.results[0]?.goal ?? '', 50)}"`);
 
-  step(7, 'The same through MCP, as Claude Code sees it');
+  step(7, 'Code, git history and context for a prompt');
+  await codeTour(app, say);
+
+  step(8, 'The same through MCP, as Claude Code sees it');
   const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
   const { InMemoryTransport } = await import('@modelcontextprotocol/sdk/inMemory.js');
   const { createServer } = await import('../mcp/server.js');
@@ -92,7 +96,7 @@ async function tour(app: App): Promise<void> {
     await server.close();
   }
 
-  step(8, 'Health check');
+  step(9, 'Health check');
   const { runDoctor } = await import('../services/doctor.js');
   const report = await runDoctor(app);
   for (const c of report.checks) say(`   [${c.status}] ${c.name}: ${c.detail}`);
@@ -101,7 +105,7 @@ async function tour(app: App): Promise<void> {
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('A guided tour of calm in a throwaway home: store, search (3 modes), list, delete, GHAP loop, MCP, doctor')
+    .description('A guided tour of calm in a throwaway home: store, search (3 modes), list, delete, GHAP loop, code and git, context, MCP, doctor')
     .option('--keep', 'keep the throwaway home afterwards and print its path')
     .action(async (opts: { keep?: boolean }) => {
       const home = mkdtempSync(join(tmpdir(), 'calm-demo-'));

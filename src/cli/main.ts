@@ -6,10 +6,13 @@ import { Command, CommanderError } from 'commander';
 import { asCalmError, CalmError } from '../errors.js';
 import { registerBackup } from './backup.js';
 import { registerConfig } from './config.js';
+import { registerContext } from './context.js';
 import { registerDemo } from './demo.js';
 import { registerDoctor } from './doctor.js';
-import { registerExportImport } from './export-import.js';
 import { registerGhap } from './ghap.js';
+import { registerExportImport } from './export-import.js';
+import { registerGit } from './git.js';
+import { registerIndex } from './index-cmd.js';
 import { registerInit } from './init.js';
 import { registerLearn } from './learn.js';
 import { registerMcp } from './mcp.js';
@@ -17,6 +20,7 @@ import { registerMemory } from './memory.js';
 import { registerOrchestration } from './orchestration.js';
 import { printError } from './output.js';
 import { registerReembed } from './reembed.js';
+import { registerSearch } from './search.js';
 import { registerServer } from './server.js';
 import { registerStatus } from './status.js';
 
@@ -33,15 +37,19 @@ export function buildProgram(version: string): Command {
   registerDoctor(program);
   registerReembed(program);
   registerMemory(program);
+  registerGhap(program);
+  registerLearn(program);
+  registerOrchestration(program);
   registerDemo(program);
   registerConfig(program);
   registerServer(program);
   registerMcp(program);
   registerBackup(program);
   registerExportImport(program);
-  registerGhap(program);
-  registerLearn(program);
-  registerOrchestration(program);
+  registerIndex(program);
+  registerSearch(program);
+  registerGit(program);
+  registerContext(program);
   // every subcommand throws instead of exiting, so the catch below owns exit codes
   const override = (cmd: Command): void => {
     cmd.exitOverride();

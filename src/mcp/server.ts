@@ -6,7 +6,10 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { App } from '../app.js';
 import { VERSION } from '../version.js';
 import type { Logger } from './result.js';
+import { registerCodeTools } from './tools/code.js';
+import { registerContextTools } from './tools/context.js';
 import { registerGhapTools } from './tools/ghap.js';
+import { registerGitTools } from './tools/git.js';
 import { registerHealthTools } from './tools/health.js';
 import { registerJournalTools } from './tools/journal.js';
 import { registerLearningTools } from './tools/learning.js';
@@ -21,8 +24,11 @@ export function createServer(app: App, log: Logger): McpServer {
   const server = new McpServer({ name: 'calm', version: VERSION }, { instructions: SERVER_INSTRUCTIONS, capabilities: { logging: {} } });
   registerHealthTools(server, log);
   registerMemoryTools(server, app, log);
+  registerJournalTools(server, app, log);
   registerGhapTools(server, app, log);
   registerLearningTools(server, app, log);
-  registerJournalTools(server, app, log);
+  registerCodeTools(server, app, log);
+  registerGitTools(server, app, log);
+  registerContextTools(server, app, log);
   return server;
 }

@@ -279,6 +279,13 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    name: 'code index: the unit ids of each indexed file (a changed or deleted file drops exactly its units)',
+    up(db) {
+      db.exec(`ALTER TABLE indexed_files ADD COLUMN unit_ids TEXT NOT NULL DEFAULT '[]';`);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

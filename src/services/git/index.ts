@@ -1,0 +1,42 @@
+/** @module The git service: commit indexing and search, file history, churn and authors, as one object on the App. */
+import type { Embedder } from '../../embedding/embedder.js';
+import type { CodeIndexRepository } from '../../store/code-index-repository.js';
+import type { RecordStore } from '../../store/records/record-store.js';
+import type { CollectionGuard } from '../collection-guard.js';
+import type { SearchEngine } from '../search.js';
+import { type AuthorsInput, type ChurnInput, type FileHistoryInput, GitAnalysis } from './analysis.js';
+import { CommitIndex, type CommitProgress, type IndexCommitsInput, type SearchCommitsInput } from './commit-index.js';
+
+export class GitService {
+  private readonly commits: CommitIndex;
+  private readonly analysis: GitAnalysis;
+
+  /** `defaultDir`: where to look for a repository when a call names none (the caller's working directory). */
+  constructor(
+    records: RecordStore, embedder: () => Promise<Embedder>, guard: CollectionGuard, search: SearchEngine, repo: CodeIndexRepository,
+    defaultDir: () => string,
+  ) {
+    this.commits = new CommitIndex(records, embedder, guard, search, repo, defaultDir);
+    this.analysis = new GitAnalysis(defaultDir);
+  }
+
+  indexCommits(input: IndexCommitsInput, onProgress?: (p: CommitProgress) => void): ReturnType<CommitIndex['index']> {
+    return this.commits.index(input, onProgress);
+  }
+
+  searchCommits(input: SearchCommitsInput): ReturnType<CommitIndex['searchCommits']> {
+    return this.commits.searchCommits(input);
+  }
+
+  fileHistory(input: FileHistoryInput): ReturnType<GitAnalysis['fileHistory']> {
+    return this.analysis.fileHistory(input);
+  }
+
+  churnHotspots(input: ChurnInput): ReturnType<GitAnalysis['churnHotspots']> {
+    return this.analysis.churnHotspots(input);
+  }
+
+  codeAuthors(input: AuthorsInput): ReturnType<GitAnalysis['codeAuthors']> {
+    return this.analysis.codeAuthors(input);
+  }
+}
