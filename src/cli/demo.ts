@@ -96,7 +96,18 @@ async function tour(app: App): Promise<void> {
     await server.close();
   }
 
-  step(9, 'Health check');
+  step(9, "What Claude Code's UserPromptSubmit hook would inject");
+  const { HookContextService } = await import('../services/hooks/hook-context.js');
+  const { formatPromptContext } = await import('../hooks/user-prompt-submit.js');
+  for (const prompt of ['the login test is flaky again', 'write a haiku about autumn']) {
+    // the hook's own logic, run here against the demo home; ~/.claude is never read or written
+    const injected = formatPromptContext(await new HookContextService(app).prompt(prompt));
+    say(`prompt "${prompt}" →`);
+    say(injected ? injected.split('\n').map((l) => `   ${l}`).join('\n') : '   (nothing relevant: the hook stays silent)');
+  }
+  say('`calm install` registers this hook and the others in ~/.claude/settings.json.');
+
+  step(10, 'Health check');
   const { runDoctor } = await import('../services/doctor.js');
   const report = await runDoctor(app);
   for (const c of report.checks) say(`   [${c.status}] ${c.name}: ${c.detail}`);

@@ -12,8 +12,10 @@ import { registerDoctor } from './doctor.js';
 import { registerGhap } from './ghap.js';
 import { registerExportImport } from './export-import.js';
 import { registerGit } from './git.js';
+import { registerHook } from './hook.js';
 import { registerIndex } from './index-cmd.js';
 import { registerInit } from './init.js';
+import { registerInstall } from './install.js';
 import { registerLearn } from './learn.js';
 import { registerMcp } from './mcp.js';
 import { registerMemory } from './memory.js';
@@ -50,6 +52,8 @@ export function buildProgram(version: string): Command {
   registerSearch(program);
   registerGit(program);
   registerContext(program);
+  registerHook(program);
+  registerInstall(program);
   // every subcommand throws instead of exiting, so the catch below owns exit codes
   const override = (cmd: Command): void => {
     cmd.exitOverride();

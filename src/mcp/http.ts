@@ -8,7 +8,8 @@ import { createServer as createHttpServer, request, type IncomingMessage, type S
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { App } from '../app.js';
-import { CalmError, describeCause } from '../errors.js';
+import { asCalmError, CalmError, describeCause } from '../errors.js';
+import { HookContextService, parseHookQuery } from '../services/hooks/hook-context.js';
 import type { Logger } from './result.js';
 import { createServer } from './server.js';
 import { healthBody } from './tools/health.js';
@@ -137,6 +138,23 @@ async function handleMcpPost(app: App, req: IncomingMessage, res: ServerResponse
   await transport.handleRequest(req, res, parsed);
 }
 
+/** Claude Code hooks' questions (services/hooks/hook-context.ts), answered with the warm model; `home` lets a hook tell our daemon from another's. */
+async function handleHookQuery(app: App, req: IncomingMessage, res: ServerResponse, options: HttpServerOptions): Promise<void> {
+  const body = await readBody(req);
+  if (!body.ok) {
+    sendJson(res, 413, envelope('validation_error', 'Request body too large'), { connection: 'close' });
+    return;
+  }
+  try {
+    const answer = await new HookContextService(app).answer(parseHookQuery(JSON.parse(body.text)));
+    sendJson(res, 200, { home: app.config.paths.home, answer });
+  } catch (e) {
+    const err = e instanceof SyntaxError ? new CalmError('validation_error', 'Parse error: invalid JSON') : asCalmError(e);
+    if (err.type === 'internal_error') options.log(`hook query failed: ${describeCause(e)}`);
+    sendJson(res, err.type === 'validation_error' ? 400 : 500, err.toEnvelope());
+  }
+}
+
 async function route(app: App, req: IncomingMessage, res: ServerResponse, options: HttpServerOptions, allowedHosts: ReadonlySet<string>, port: number): Promise<void> {
   const refusal = rejectForeign(req, allowedHosts, port);
   if (refusal) {
@@ -155,6 +173,12 @@ async function route(app: App, req: IncomingMessage, res: ServerResponse, option
     req.resume();
     if (method === 'GET' || method === 'HEAD') sendJson(res, 200, healthBody());
     else sendJson(res, 405, envelope('validation_error', `Method ${method} not allowed on /health`), { allow: 'GET, HEAD' });
+    return;
+  }
+  if (path === '/hooks/query') {
+    if (method === 'POST') return handleHookQuery(app, req, res, options);
+    req.resume();
+    sendJson(res, 405, envelope('validation_error', `Method ${method} not allowed on /hooks/query`), { allow: 'POST' });
     return;
   }
   if (path === '/mcp' || path === '/mcp/') {

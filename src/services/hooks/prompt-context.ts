@@ -1,0 +1,205 @@
+/**
+ * @module What the UserPromptSubmit hook injects: the memories, experiences and values relevant to a
+ * prompt, within a token budget.
+ *
+ * CALM injected the five most important memories whatever the prompt said. Here every item must be
+ * relevant, judged on two signals: cosine similarity of the prompt and the record, and the meaningful
+ * (non-stopword) words they share. A record is kept when its similarity is strong on its own, or
+ * moderate and backed by a shared word. Without a loaded model (the hook's fallback when the daemon
+ * does not answer and the embedder is a neural model, too slow to load in a hook) only shared words
+ * count, and two are needed. Thresholds differ per embedder: the built-in hash embedder is lexical and
+ * scores unrelated English text up to ~0.3 through common trigrams; neural models score differently.
+ */
+import type { Embedder } from '../../embedding/embedder.js';
+import { COLLECTIONS } from '../../store/records/collections.js';
+import type { RecordStore, ScoredRecord } from '../../store/records/record-store.js';
+
+export type PromptContextMode = 'semantic' | 'keyword';
+export type PromptContextKind = 'memory' | 'experience' | 'value';
+
+export interface PromptContextItem {
+  readonly kind: PromptContextKind;
+  readonly id: string;
+  /** The line the hook shows, already cut to fit. */
+  readonly text: string;
+  /** Cosine similarity when measured, else the share of the prompt's words found in the record. */
+  readonly score: number;
+}
+
+export interface PromptContext {
+  readonly mode: PromptContextMode;
+  readonly items: PromptContextItem[];
+  readonly token_count: number;
+  /** Relevant items left out to keep within the budget. */
+  readonly omitted: number;
+}
+
+export interface PromptContextOptions {
+  readonly mode?: PromptContextMode;
+  readonly maxTokens?: number;
+}
+
+export interface PromptContextDeps {
+  readonly records: RecordStore;
+  readonly embedder: () => Promise<Embedder>;
+}
+
+export const PROMPT_CONTEXT_MAX_TOKENS = 1000;
+/** Longest prompt looked at: the start of a pasted log says what it is about. */
+export const PROMPT_MAX_CHARS = 2000;
+const ITEM_MAX_CHARS = 400;
+const CANDIDATES = 8;
+const PER_KIND: Readonly<Record<PromptContextKind, number>> = { memory: 5, experience: 3, value: 3 };
+
+interface Thresholds {
+  /** Similarity that makes a record relevant by itself. */
+  readonly strong: number;
+  /** Similarity that, with a shared word, makes a record relevant. */
+  readonly weak: number;
+}
+
+const HASH_THRESHOLDS: Thresholds = { strong: 0.45, weak: 0.1 };
+const MODEL_THRESHOLDS: Thresholds = { strong: 0.5, weak: 0.25 };
+export const thresholdsFor = (embedderId: string): Thresholds => (embedderId.startsWith('hash') ? HASH_THRESHOLDS : MODEL_THRESHOLDS);
+
+const STOPWORDS = new Set(
+  ('a about after again all also am an and any are as at be been before being but by can could did do does doing done for from ' +
+    'get got had has have having he her here him his how i if in into is it its just let like make me more most my need no not now of ' +
+    'on once one only or other our out over please same she should so some such than that the their them then there these they this ' +
+    'those through to too try up us use very want was way we were what when where which while who why will with would yes yet you your')
+    .split(' '),
+);
+
+/** Lower-case words of 3+ characters, stopwords dropped, plural and verb endings folded (close to FTS5's porter). */
+export function meaningfulTerms(text: string): Set<string> {
+  const words = text.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? [];
+  const terms = new Set<string>();
+  for (const w of words) {
+    if (w.length < 3 || STOPWORDS.has(w) || /^\d+$/.test(w)) continue;
+    terms.add(stem(w));
+  }
+  return terms;
+}
+
+function stem(w: string): string {
+  for (const suffix of ['ing', 'ies', 'es', 'ed', 's']) {
+    if (w.length > suffix.length + 3 && w.endsWith(suffix)) return w.slice(0, -suffix.length);
+  }
+  return w;
+}
+
+export function sharedTerms(promptTerms: ReadonlySet<string>, text: string): number {
+  let n = 0;
+  for (const t of meaningfulTerms(text)) if (promptTerms.has(t)) n += 1;
+  return n;
+}
+
+export const estimateTokens = (text: string): number => Math.ceil(text.length / 4);
+
+const cut = (text: string, max: number): string => {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
+};
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
+
+function memoryLine(r: ScoredRecord): string {
+  const p = r.payload;
+  const category = str(p.category) ?? 'memory';
+  return cut(`[${category}] ${str(p.content) ?? r.text}`, ITEM_MAX_CHARS);
+}
+
+function experienceLine(r: ScoredRecord): string {
+  const p = r.payload;
+  const lesson = p.lesson as { what_worked?: unknown; takeaway?: unknown } | null | undefined;
+  const parts = [
+    `[${str(p.domain) ?? 'experience'}, ${str(p.outcome_status) ?? 'resolved'}]`,
+    str(p.goal) ? `Goal: ${str(p.goal)}.` : '',
+    str(p.hypothesis) ? `Hypothesis: ${str(p.hypothesis)}.` : '',
+    str(p.outcome_result) ? `Result: ${str(p.outcome_result)}.` : '',
+    str(lesson?.takeaway) ?? str(lesson?.what_worked) ? `Lesson: ${str(lesson?.takeaway) ?? str(lesson?.what_worked)}.` : '',
+  ];
+  return cut(parts.filter(Boolean).join(' ') || r.text, ITEM_MAX_CHARS);
+}
+
+const valueLine = (r: ScoredRecord): string => cut(str(r.payload.text) ?? r.text, ITEM_MAX_CHARS);
+
+const SOURCES: readonly { kind: PromptContextKind; collection: string; line: (r: ScoredRecord) => string }[] = [
+  { kind: 'memory', collection: COLLECTIONS.memories, line: memoryLine },
+  { kind: 'experience', collection: COLLECTIONS.ghapFull, line: experienceLine },
+  { kind: 'value', collection: COLLECTIONS.values, line: valueLine },
+];
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
+}
+
+export class PromptContextService {
+  constructor(private readonly deps: PromptContextDeps) {}
+
+  async find(prompt: string, options: PromptContextOptions = {}): Promise<PromptContext> {
+    const mode = options.mode ?? 'semantic';
+    const maxTokens = Math.max(50, Math.floor(options.maxTokens ?? PROMPT_CONTEXT_MAX_TOKENS));
+    const query = prompt.slice(0, PROMPT_MAX_CHARS).trim();
+    const terms = meaningfulTerms(query);
+    if (query === '' || (terms.size === 0 && mode === 'keyword')) return { mode, items: [], token_count: 0, omitted: 0 };
+
+    let embedder: Embedder | undefined;
+    let vector: Float32Array | undefined;
+    if (mode === 'semantic') {
+      embedder = await this.deps.embedder();
+      vector = (await embedder.embed([query]))[0];
+    }
+    const thresholds = thresholdsFor(embedder?.id ?? '');
+
+    const relevant: PromptContextItem[] = [];
+    for (const source of SOURCES) {
+      const info = await this.deps.records.info(source.collection);
+      if (!info || info.count === 0) continue;
+      const candidates = new Map<string, { record: ScoredRecord; similarity?: number }>();
+      if (vector && embedder && info.embedder === embedder.id && info.dim === vector.length) {
+        for (const r of await this.deps.records.search(source.collection, vector, { limit: CANDIDATES })) {
+          candidates.set(r.id, { record: r, similarity: r.score });
+        }
+      }
+      if (terms.size > 0) {
+        const wantVectors = vector !== undefined && info.embedder === embedder?.id;
+        for (const r of await this.deps.records.keyword(source.collection, query, { limit: CANDIDATES, withVectors: wantVectors })) {
+          if (candidates.has(r.id)) continue;
+          candidates.set(r.id, { record: r, ...(r.vector && vector ? { similarity: cosine(vector, r.vector) } : {}) });
+        }
+      }
+      const kept: PromptContextItem[] = [];
+      for (const { record, similarity } of candidates.values()) {
+        const shared = terms.size > 0 ? sharedTerms(terms, record.text) : 0;
+        const isRelevant =
+          similarity === undefined
+            ? shared >= Math.min(2, terms.size)
+            : similarity >= thresholds.strong || (shared >= 1 && similarity >= thresholds.weak);
+        if (!isRelevant) continue;
+        kept.push({ kind: source.kind, id: record.id, text: source.line(record), score: similarity ?? shared / Math.max(1, terms.size) });
+      }
+      kept.sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
+      relevant.push(...kept.slice(0, PER_KIND[source.kind]));
+    }
+
+    // the best items across kinds first, while they fit; a long one may be passed over for a shorter one
+    relevant.sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
+    const items: PromptContextItem[] = [];
+    let tokens = 0;
+    for (const item of relevant) {
+      const cost = estimateTokens(item.text) + 2;
+      if (tokens + cost > maxTokens) continue;
+      items.push(item);
+      tokens += cost;
+    }
+    return { mode, items, token_count: tokens, omitted: relevant.length - items.length };
+  }
+}
