@@ -10,7 +10,7 @@ import { type EmbedderChoice, type EmbedderLoadOptions, loadEmbedder, parseEmbed
 import { CalmError } from './errors.js';
 import { type Db, openDatabase } from './store/db.js';
 import type { RecordStore } from './store/records/record-store.js';
-import { SqliteVecRecordStore } from './store/records/sqlite-vec/index.js';
+import { recordStoreFor } from './services/backends.js';
 import { backupBeforeMigration } from './services/backup/rotation.js';
 import { CollectionGuard } from './services/collection-guard.js';
 import { GhapService } from './services/ghap/ghap-service.js';
@@ -61,12 +61,10 @@ export function createApp(config: CalmConfig, options: CreateAppOptions = {}): A
     throw new CalmError('not_found', `calm is not initialized at ${config.paths.home}; run \`calm init\` first`);
   }
   const embedderChoice = parseEmbedderChoice(config.embedder);
-  if (config.vectorBackend !== 'embedded') {
-    throw new CalmError('not_available', `The '${config.vectorBackend}' backend is not available in this version; set CALM_VECTOR_BACKEND=embedded`);
-  }
   // whichever process migrates the schema first backs the database up before it does
   const db = openDatabase(config.paths.database, { beforeMigrate: backupBeforeMigration(config) });
-  const records = new SqliteVecRecordStore(db);
+  // relational tables always stay in SQLite; records live wherever the backend says
+  const records: RecordStore = recordStoreFor(config.vectorBackend, config, db);
   let loading: Promise<Embedder> | undefined;
   const embedder = (opts: Pick<EmbedderLoadOptions, 'onProgress'> = {}): Promise<Embedder> => {
     loading ??= loadEmbedder(embedderChoice, {

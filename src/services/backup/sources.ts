@@ -1,5 +1,6 @@
-/** @module Which sources make up a backup for a backend. The Qdrant store is passed in once it exists. */
+/** @module Which sources make up a backup for a backend; with Qdrant, the JSONL export reads through the Qdrant record store. */
 import type { CalmConfig } from '../../config.js';
+import { qdrantStoreDeps } from '../backends.js';
 import type { ImportDeps } from './export-import.js';
 import { QdrantBackupSource } from './qdrant-source.js';
 import { QdrantSnapshotClient } from './qdrant-snapshots.js';
@@ -17,5 +18,5 @@ export function backupSources(
 ): BackupSource[] {
   const sqlite = new SqliteBackupSource(config.paths.database);
   if (backend !== 'qdrant') return [sqlite];
-  return [sqlite, new QdrantBackupSource(qdrantClient(config), qdrantStore)];
+  return [sqlite, new QdrantBackupSource(qdrantClient(config), qdrantStore ?? qdrantStoreDeps(config))];
 }

@@ -1,0 +1,169 @@
+/**
+ * @module `calm import-calm`: brings an existing CALM installation into calm. From CALM's Qdrant: the
+ * memories, GHAP axes and values (calm-collections.ts), written into whichever backend calm uses; from
+ * CALM's SQLite file: the orchestration tables, sessions and journal (sqlite-tables.ts). Resolved GHAP
+ * entries also become rows of calm's `ghap_entries`, written with their axis records as one unit.
+ *
+ * Vectors: CALM embedded these collections with nomic-embed-text-v1.5 (768-d, no task prefix). When
+ * calm is configured with the same model (the `nomic` preset) CALM's vectors are kept; with any other
+ * embedder the texts are embedded again, since calm never mixes embedders in a collection.
+ *
+ * A dry run reads everything and reports what would come in (per collection and table, and how much of
+ * it calm already has), writing nothing. A real run can be repeated: records are upserted by id and
+ * table rows that calm already has are skipped.
+ */
+import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import type { App } from '../app.js';
+import { CalmError } from '../errors.js';
+import { createQdrantClient, qdrantError } from '../store/records/qdrant/index.js';
+import type { RecordInput } from '../store/records/record-store.js';
+import { CollectionGuard } from './collection-guard.js';
+import { type CalmPoint, IMPORTED_COLLECTIONS, readCalmCollection, SKIPPED_COLLECTIONS } from './import-calm/calm-collections.js';
+import { importCalmTables, insertGhapEntries, skippedTables, type TableImport } from './import-calm/sqlite-tables.js';
+
+/** CALM's defaults. */
+export const CALM_QDRANT_URL = 'http://localhost:6333';
+const CALM_DIM = 768;
+
+export interface ImportCalmOptions {
+  readonly qdrantUrl?: string | undefined;
+  readonly qdrantApiKey?: string | undefined;
+  /** CALM's database; when it was not named explicitly a missing file is reported, not an error. */
+  readonly db: string;
+  readonly dbExplicit?: boolean;
+  readonly dryRun?: boolean;
+  readonly onProgress?: (p: { collection: string; done: number; total: number }) => void | Promise<void>;
+}
+
+export interface CollectionImport {
+  readonly collection: string;
+  readonly found: number;
+  /** Records calm does not have yet. */
+  readonly new: number;
+  readonly imported: number;
+  readonly reembedded: number;
+}
+
+export interface ImportCalmResult {
+  readonly dry_run: boolean;
+  readonly qdrant_url: string;
+  readonly db: string;
+  readonly embedder: string;
+  readonly vectors: 'kept' | 're-embedded';
+  readonly collections: CollectionImport[];
+  readonly ghap_entries: number;
+  readonly tables: TableImport[];
+  readonly skipped: { what: string; reason: string }[];
+}
+
+const BATCH = 64;
+const sameUrl = (a: string, b: string): boolean => a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
+
+export async function importCalm(app: App, options: ImportCalmOptions): Promise<ImportCalmResult> {
+  const url = options.qdrantUrl ?? CALM_QDRANT_URL;
+  const dryRun = options.dryRun ?? false;
+  const dbPath = resolve(options.db);
+  const skipped: { what: string; reason: string }[] = [];
+  const choice = app.embedderChoice;
+  const keepVectors = choice.kind === 'preset' && choice.name === 'nomic';
+
+  if (app.records.backend === 'qdrant' && sameUrl(url, app.config.qdrantUrl)) {
+    throw new CalmError(
+      'validation_error',
+      `CALM's collections are on the Qdrant calm itself uses (${url}), under the names calm needs. Import into the embedded backend ` +
+        '(CALM_VECTOR_BACKEND=embedded calm import-calm), move CALM\'s collections out of the way (snapshot, then delete them), ' +
+        'and then `calm migrate --to qdrant`.',
+    );
+  }
+  const dbPresent = existsSync(dbPath);
+  if (!dbPresent && options.dbExplicit) throw new CalmError('not_found', `No CALM database at ${dbPath}`);
+  if (dbPresent && dbPath === resolve(app.config.paths.database)) {
+    throw new CalmError('validation_error', `${dbPath} is calm's own database; pass CALM's with --db`);
+  }
+
+  // read CALM's side first: an unreachable Qdrant fails the import before anything is written
+  const client = await createQdrantClient({ url, apiKey: options.qdrantApiKey });
+  let present: string[];
+  try {
+    present = (await client.getCollections()).collections.map((c) => c.name);
+  } catch (e) {
+    throw qdrantError(e, url, 'listing collections');
+  }
+  for (const [name, reason] of Object.entries(SKIPPED_COLLECTIONS)) if (present.includes(name)) skipped.push({ what: `collection ${name}`, reason });
+
+  const guard = new CollectionGuard(app.records, () => app.embedder());
+  const collections: CollectionImport[] = [];
+  let ghapEntries = 0;
+  for (const name of IMPORTED_COLLECTIONS) {
+    if (!present.includes(name)) continue;
+    let total: number;
+    try {
+      const info = await client.getCollection(name);
+      if ((info.config as { metadata?: { calm?: unknown } | null }).metadata?.calm) {
+        skipped.push({ what: `collection ${name}`, reason: "it is calm's own collection, not CALM's" });
+        continue;
+      }
+      total = (await client.count(name, { exact: true })).count;
+    } catch (e) {
+      throw qdrantError(e, url, `reading collection '${name}'`, name);
+    }
+    const exists = (await app.records.info(name)) !== null;
+    let found = 0;
+    let fresh = 0;
+    let imported = 0;
+    let reembedded = 0;
+    try {
+      for await (const page of readCalmCollection(client, name, BATCH)) {
+        found += page.length;
+        const known = exists ? new Set((await app.records.get(name, page.map((p) => p.id))).map((r) => r.id)) : new Set<string>();
+        fresh += page.filter((p) => !known.has(p.id)).length;
+        if (!dryRun && page.length > 0) {
+          const done = await writePage(app, guard, name, page, keepVectors);
+          imported += page.length;
+          reembedded += done.reembedded;
+          ghapEntries += done.ghapEntries;
+        }
+        await options.onProgress?.({ collection: name, done: found, total });
+      }
+    } catch (e) {
+      if (e instanceof CalmError) throw e;
+      throw qdrantError(e, url, `reading collection '${name}'`, name);
+    }
+    collections.push({ collection: name, found, new: fresh, imported, reembedded });
+  }
+
+  let tables: TableImport[] = [];
+  if (dbPresent) {
+    tables = importCalmTables(app.db, dbPath, dryRun);
+    for (const s of skippedTables(dbPath)) skipped.push({ what: `table ${s.table}`, reason: s.reason });
+  } else {
+    skipped.push({ what: 'CALM tables', reason: `no CALM database at ${dbPath}` });
+  }
+  return {
+    dry_run: dryRun, qdrant_url: url, db: dbPath, embedder: choice.id, vectors: keepVectors ? 'kept' : 're-embedded',
+    collections, ghap_entries: ghapEntries, tables, skipped,
+  };
+}
+
+/** One page into calm: vectors kept or recomputed, and for ghap_full the entry rows in the same write. */
+async function writePage(
+  app: App,
+  guard: CollectionGuard,
+  name: string,
+  page: readonly CalmPoint[],
+  keepVectors: boolean,
+): Promise<{ reembedded: number; ghapEntries: number }> {
+  await guard.ensure(name);
+  const embedder = await app.embedder();
+  const keep = (p: CalmPoint): boolean => keepVectors && p.vector?.length === embedder.dim && embedder.dim === CALM_DIM;
+  const redo = page.filter((p) => !keep(p));
+  const vectors = redo.length > 0 ? await embedder.embed(redo.map((p) => p.text)) : [];
+  const fresh = new Map(redo.map((p, i) => [p, vectors[i]!] as const));
+  const records: RecordInput[] = page.map((p) => ({ id: p.id, text: p.text, payload: p.payload, vector: keep(p) ? p.vector! : fresh.get(p)! }));
+  let ghapEntries = 0;
+  await app.records.upsertWith([{ collection: name, records }], () => {
+    if (name === 'ghap_full') ghapEntries = insertGhapEntries(app.db, page.map((p) => p.payload));
+  });
+  return { reembedded: redo.length, ghapEntries };
+}

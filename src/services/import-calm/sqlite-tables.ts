@@ -1,0 +1,159 @@
+/**
+ * @module CALM's SQLite tables (reference: cli-orchestration §5) into calm's database, in one
+ * transaction: tasks, workers, reviews, test runs, phase transitions, gate passes, sessions (base64
+ * handoffs decoded), the session journal and counters. calm's tables are CALM's plus a few columns, so
+ * the columns both have are copied; timestamps become UTC ISO. Running it again adds nothing twice: rows
+ * with text ids are kept when calm has them, rows with numeric ids are skipped when an identical row is
+ * there, and a counter is taken from CALM only while calm's is still 0.
+ *
+ * Not imported, with the reason reported: CALM's `memories` and `ghap_entries` tables (never written by
+ * CALM: memories and GHAP lived in Qdrant), and the code/git index state (indexed_files, projects,
+ * git_index_state, call_graph), which describes indexes that are re-built with `calm index` and
+ * `calm git index` rather than imported.
+ */
+import Database from 'better-sqlite3';
+import type { Db } from '../../store/db.js';
+import { calmTimeToIso } from './calm-time.js';
+
+export interface TableImport {
+  readonly table: string;
+  /** Rows in CALM's table. */
+  readonly found: number;
+  /** Rows added to calm's (in a dry run: that would be added). */
+  readonly added: number;
+}
+
+export const SKIPPED_TABLES: Readonly<Record<string, string>> = {
+  memories: 'never written by CALM (its memories are in the Qdrant collection)',
+  ghap_entries: "never written by CALM (its GHAP entries are in the Qdrant collection 'ghap_full')",
+  indexed_files: 'code index state: re-index with `calm index`',
+  projects: 'code index state: re-index with `calm index`',
+  git_index_state: 'git index state: re-index with `calm git index`',
+  call_graph: 'never filled by CALM',
+};
+
+/** In dependency order (reviews and workers refer to tasks). */
+const TABLES: readonly { name: string; key: 'text' | 'numeric' | 'counter' }[] = [
+  { name: 'tasks', key: 'text' },
+  { name: 'workers', key: 'text' },
+  { name: 'reviews', key: 'numeric' },
+  { name: 'test_runs', key: 'numeric' },
+  { name: 'phase_transitions', key: 'numeric' },
+  { name: 'gate_passes', key: 'numeric' },
+  { name: 'sessions', key: 'text' },
+  { name: 'session_journal', key: 'text' },
+  { name: 'counters', key: 'counter' },
+];
+
+const isTimeColumn = (c: string): boolean => c.endsWith('_at');
+
+/** CALM stored handoffs base64-encoded; calm stores the text. */
+function decodeHandoff(raw: unknown): unknown {
+  if (typeof raw !== 'string') return raw;
+  const buf = Buffer.from(raw, 'base64');
+  return buf.toString('base64') === raw.replace(/\s/g, '') ? buf.toString('utf8') : raw;
+}
+
+function columnsOf(db: Db, table: string): string[] {
+  return (db.prepare(`PRAGMA table_info("${table}")`).all() as { name: string }[]).map((c) => c.name);
+}
+
+/** CALM's database, opened read-only: the import never writes to it. */
+function openSource(file: string): Db {
+  return new Database(file, { readonly: true, fileMustExist: true });
+}
+
+function tablesOf(src: Db): Set<string> {
+  return new Set(src.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]);
+}
+
+class DryRun extends Error {}
+
+/**
+ * Copies CALM's tables from the database at `calmDb` (opened read-only) into `db`. With `dryRun`,
+ * the same work runs inside a transaction that is rolled back, so the counts are exact.
+ */
+export function importCalmTables(db: Db, calmDb: string, dryRun: boolean): TableImport[] {
+  const src = openSource(calmDb);
+  try {
+    const present = tablesOf(src);
+    const results: TableImport[] = [];
+    const run = db.transaction(() => {
+      for (const { name, key } of TABLES) {
+        if (!present.has(name)) continue;
+        const ours = new Set(columnsOf(db, name));
+        const cols = columnsOf(src, name).filter((c) => ours.has(c) && !(key === 'numeric' && c === 'id'));
+        const rows = src.prepare(`SELECT ${cols.map((c) => `"${c}"`).join(', ')} FROM "${name}"`).all() as Record<string, unknown>[];
+        const list = cols.map((c) => `"${c}"`).join(', ');
+        const marks = cols.map(() => '?').join(', ');
+        let sql: string;
+        if (key === 'text') sql = `INSERT OR IGNORE INTO "${name}" (${list}) VALUES (${marks})`;
+        else if (key === 'counter') sql = `INSERT INTO counters (${list}) VALUES (${marks}) ON CONFLICT(name) DO UPDATE SET value = excluded.value WHERE counters.value = 0 AND excluded.value <> 0`;
+        else {
+          const same = cols.map((c) => `"${c}" IS ?`).join(' AND ');
+          sql = `INSERT OR IGNORE INTO "${name}" (${list}) SELECT ${marks} WHERE NOT EXISTS (SELECT 1 FROM "${name}" WHERE ${same})`;
+        }
+        const insert = db.prepare(sql);
+        let added = 0;
+        for (const row of rows) {
+          const values = cols.map((c) => {
+            let v = row[c];
+            if (isTimeColumn(c)) v = calmTimeToIso(v);
+            if (name === 'sessions' && c === 'handoff_content') v = decodeHandoff(v);
+            return v;
+          });
+          added += insert.run(...values, ...(key === 'numeric' ? values : [])).changes;
+        }
+        results.push({ table: name, found: rows.length, added });
+      }
+      if (dryRun) throw new DryRun();
+    });
+    try {
+      run.immediate();
+    } catch (e) {
+      if (!(e instanceof DryRun)) throw e;
+    }
+    return results;
+  } finally {
+    src.close();
+  }
+}
+
+/** Tables CALM's database has that are deliberately not imported, with the reason. */
+export function skippedTables(calmDb: string): { table: string; reason: string }[] {
+  const src = openSource(calmDb);
+  try {
+    return [...tablesOf(src)].filter((t) => t in SKIPPED_TABLES).map((t) => ({ table: t, reason: SKIPPED_TABLES[t]! }));
+  } finally {
+    src.close();
+  }
+}
+
+/**
+ * GHAP entries for calm's `ghap_entries` table, from CALM's `ghap_full` payloads (which hold every
+ * field CALM kept; history and notes it never stored). Existing ids are kept. Returns rows added.
+ */
+export function insertGhapEntries(db: Db, payloads: readonly Record<string, unknown>[]): number {
+  const insert = db.prepare(
+    `INSERT OR IGNORE INTO ghap_entries (id, session_id, domain, strategy, goal, hypothesis, action, prediction, status, result, surprise,
+       root_cause_category, root_cause_description, lesson_what_worked, lesson_takeaway, iteration_count, created_at, resolved_at,
+       confidence_tier, auto_captured, version, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?)`,
+  );
+  const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+  let added = 0;
+  for (const p of payloads) {
+    const rc = (p.root_cause ?? null) as { category?: unknown; description?: unknown } | null;
+    const lesson = (p.lesson ?? null) as { what_worked?: unknown; takeaway?: unknown } | null;
+    const status = ['confirmed', 'falsified', 'abandoned'].includes(String(p.outcome_status)) ? String(p.outcome_status) : 'abandoned';
+    const tier = ['gold', 'silver', 'bronze', 'abandoned'].includes(String(p.confidence_tier)) ? String(p.confidence_tier) : null;
+    const resolved = text(p.captured_at) ?? text(p.created_at);
+    added += insert.run(
+      text(p.ghap_id), text(p.session_id), text(p.domain) ?? '', text(p.strategy) ?? '', text(p.goal) ?? '', text(p.hypothesis) ?? '',
+      text(p.action) ?? '', text(p.prediction) ?? '', status, text(p.outcome_result), text(p.surprise), text(rc?.category), text(rc?.description),
+      text(lesson?.what_worked), text(lesson?.takeaway), typeof p.iteration_count === 'number' ? p.iteration_count : 1,
+      text(p.created_at) ?? resolved, resolved, tier, resolved,
+    ).changes;
+  }
+  return added;
+}
