@@ -4,6 +4,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { App } from '../../src/app.js';
 import { createServer } from '../../src/mcp/server.js';
+import { tempHome, type TempHome } from './home.js';
 
 export async function connectInMemory(app: App, logs: string[] = []): Promise<{ client: Client; close(): Promise<void> }> {
   const server = createServer(app, (m) => logs.push(m));
@@ -41,4 +42,28 @@ export function errorOf(result: unknown): { type: string; message: string } {
 
 export async function call(client: Client, name: string, args: Record<string, unknown> = {}): Promise<CallToolResult> {
   return (await client.callTool({ name, arguments: args })) as CallToolResult;
+}
+
+/** A temporary home, its App and a connected client: what most MCP tool tests start from. */
+export interface McpSession {
+  readonly t: TempHome;
+  readonly app: App;
+  readonly client: Client;
+  close(): Promise<void>;
+}
+
+export async function openMcpSession(): Promise<McpSession> {
+  const t = tempHome();
+  const app = t.app();
+  const connection = await connectInMemory(app);
+  return {
+    t,
+    app,
+    client: connection.client,
+    async close() {
+      await connection.close();
+      await app.close();
+      t.cleanup();
+    },
+  };
 }

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { App } from '../../src/app.js';
-import { tempHome, type TempHome } from '../helpers/home.js';
-import { call, connectInMemory, errorOf, ok, textOf } from '../helpers/mcp.js';
+import { call, errorOf, ok, openMcpSession, textOf, type McpSession } from '../helpers/mcp.js';
 
 const START = {
   domain: 'debugging', strategy: 'systematic-elimination', goal: 'Find why the export job times out',
@@ -13,20 +12,14 @@ const START = {
 const ACTIVE_KEYS = ['id', 'domain', 'strategy', 'goal', 'hypothesis', 'action', 'prediction', 'iteration_count', 'created_at', 'has_active'];
 
 describe('GHAP tools over MCP', () => {
-  let t: TempHome;
+  let session: McpSession;
   let app: App;
   let client: Client;
-  let close: () => Promise<void>;
   before(async () => {
-    t = tempHome();
-    app = t.app();
-    ({ client, close } = await connectInMemory(app));
+    session = await openMcpSession();
+    ({ app, client } = session);
   });
-  after(async () => {
-    await close();
-    await app.close();
-    t.cleanup();
-  });
+  after(() => session.close());
 
   test('the tool surface is pinned: names, parameters, required ones, enums in CALM order', async () => {
     const { tools } = await client.listTools();

@@ -4,24 +4,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { App } from '../../src/app.js';
-import { tempHome, type TempHome } from '../helpers/home.js';
-import { call, connectInMemory, errorOf, ok } from '../helpers/mcp.js';
+import { call, errorOf, ok, openMcpSession, type McpSession } from '../helpers/mcp.js';
 
 describe('journal tools over MCP', () => {
-  let t: TempHome;
+  let session: McpSession;
   let app: App;
   let client: Client;
-  let close: () => Promise<void>;
   before(async () => {
-    t = tempHome();
-    app = t.app();
-    ({ client, close } = await connectInMemory(app));
+    session = await openMcpSession();
+    ({ app, client } = session);
   });
-  after(async () => {
-    await close();
-    await app.close();
-    t.cleanup();
-  });
+  after(() => session.close());
 
   test('the tool surface is pinned: names, parameters, required, annotations', async () => {
     const { tools } = await client.listTools();
@@ -85,7 +78,7 @@ describe('journal tools over MCP', () => {
     assert.deepEqual(unreflected.entries.map((e) => e.id), [plain.id]);
 
     // the CLI reads the same service
-    const app2 = t.app();
+    const app2 = session.t.app();
     try {
       assert.equal(app2.orchestration.journal.get({ entry_id: stored.id }).memories_created, 3);
     } finally {

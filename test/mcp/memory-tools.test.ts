@@ -3,24 +3,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { App } from '../../src/app.js';
-import { tempHome, type TempHome } from '../helpers/home.js';
-import { call, connectInMemory, errorOf, ok, textOf } from '../helpers/mcp.js';
+import { call, errorOf, ok, openMcpSession, textOf, type McpSession } from '../helpers/mcp.js';
 
 describe('memory tools over MCP', () => {
-  let t: TempHome;
+  let session: McpSession;
   let app: App;
   let client: Client;
-  let close: () => Promise<void>;
   before(async () => {
-    t = tempHome();
-    app = t.app();
-    ({ client, close } = await connectInMemory(app));
+    session = await openMcpSession();
+    ({ app, client } = session);
   });
-  after(async () => {
-    await close();
-    await app.close();
-    t.cleanup();
-  });
+  after(() => session.close());
 
   const count = async (): Promise<number> => ok<{ total: number }>(await call(client, 'list_memories', {})).total;
 

@@ -13,6 +13,7 @@
 import type { Embedder } from '../../embedding/embedder.js';
 import { COLLECTIONS } from '../../store/records/collections.js';
 import type { RecordStore, ScoredRecord } from '../../store/records/record-store.js';
+import { cosineSimilarity } from '../../embedding/embedder.js';
 
 export type PromptContextMode = 'semantic' | 'keyword';
 export type PromptContextKind = 'memory' | 'experience' | 'value';
@@ -129,18 +130,6 @@ const SOURCES: readonly { kind: PromptContextKind; collection: string; line: (r:
   { kind: 'value', collection: COLLECTIONS.values, line: valueLine },
 ];
 
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
-}
-
 export class PromptContextService {
   constructor(private readonly deps: PromptContextDeps) {}
 
@@ -173,7 +162,7 @@ export class PromptContextService {
         const wantVectors = vector !== undefined && info.embedder === embedder?.id;
         for (const r of await this.deps.records.keyword(source.collection, query, { limit: CANDIDATES, withVectors: wantVectors })) {
           if (candidates.has(r.id)) continue;
-          candidates.set(r.id, { record: r, ...(r.vector && vector ? { similarity: cosine(vector, r.vector) } : {}) });
+          candidates.set(r.id, { record: r, ...(r.vector && vector ? { similarity: cosineSimilarity(vector, r.vector) } : {}) });
         }
       }
       const kept: PromptContextItem[] = [];

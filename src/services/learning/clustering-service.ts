@@ -15,6 +15,7 @@ import { tierWeight } from '../ghap/confidence.js';
 import { type Axis, AXIS_COLLECTIONS } from '../ghap/model.js';
 import { validateAxis, validateGhapLimit } from '../ghap/validation.js';
 import { hdbscan, l2NormalizeRows } from './hdbscan.js';
+import { cosineSimilarity } from '../../embedding/embedder.js';
 
 export interface ClusteringOptions {
   readonly minClusterSize: number;
@@ -90,17 +91,9 @@ export function parseClusterId(value: unknown): { axis: Axis; label: number } {
   return { axis, label: Number(labelText) };
 }
 
+/** 1 − cosine similarity; a zero vector is as far as can be from anything (1). */
 export function cosineDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  const norm = Math.sqrt(na) * Math.sqrt(nb);
-  return norm === 0 ? 1 : 1 - dot / norm;
+  return 1 - cosineSimilarity(a, b);
 }
 
 function weightedCentroid(members: readonly { vector: Float32Array; weight: number }[]): Float64Array {

@@ -25,11 +25,11 @@ import { queryTerms, rankBm25 } from './keyword.js';
 import {
   type CalmCollectionMeta, CREATED_KEY, HIDDEN_KEYS, payloadIndexes, SHADOW_SUFFIX, shadowName, TEXT_KEY, UPDATED_KEY, VECTOR_KEY,
 } from './layout.js';
+import { validateRecordBatch } from '../validate-batch.js';
 
 type Point = { id: string | number; payload?: Record<string, unknown> | null; vector?: unknown; score?: number };
 type PayloadSelector = Schemas['WithPayloadInterface'];
 
-const ID_MAX_LENGTH = 512;
 /** Points per request: keeps bodies far below Qdrant's 32 MB limit even for 768-d vectors. */
 const WRITE_CHUNK = 256;
 const READ_PAGE = 1000;
@@ -320,33 +320,18 @@ export class QdrantRecordStore implements RecordStore {
 
   // ---- writes ------------------------------------------------------------------------------
 
+  /** Checks the batch and returns deep copies of the payloads; serialisation errors (cycles, BigInt) surface here, before anything is written. */
   private validateRecords(name: string, dim: number, records: readonly RecordInput[]): Record<string, unknown>[] {
-    const seen = new Set<string>();
+    validateRecordBatch(name, dim, records, HIDDEN_KEYS);
     return records.map((r, i) => {
-      const where = `record ${i} of the batch for '${name}'`;
-      if (typeof r.id !== 'string' || r.id.length === 0 || r.id.length > ID_MAX_LENGTH) {
-        throw new CalmError('validation_error', `${where}: id must be a non-empty string of at most ${ID_MAX_LENGTH} characters`);
-      }
-      if (seen.has(r.id)) throw new CalmError('validation_error', `${where}: id '${r.id}' appears twice in one batch`);
-      seen.add(r.id);
-      if (typeof r.text !== 'string') throw new CalmError('validation_error', `${where}: text must be a string`);
-      if (r.payload === null || typeof r.payload !== 'object' || Array.isArray(r.payload)) {
-        throw new CalmError('validation_error', `${where}: payload must be an object`);
-      }
-      const hidden = Object.keys(r.payload).find((k) => HIDDEN_KEYS.includes(k));
-      if (hidden) throw new CalmError('validation_error', `${where}: payload key '${hidden}' is reserved`);
-      if (!(r.vector instanceof Float32Array) || r.vector.length !== dim) {
-        throw new CalmError('validation_error', `${where}: vector has dimension ${r.vector?.length ?? 'none'}, collection '${name}' needs ${dim}`);
-      }
-      for (const x of r.vector) if (!Number.isFinite(x)) throw new CalmError('validation_error', `${where}: vector holds a non-finite number`);
-      // a deep copy, and the serialisation errors (cycles, BigInt) surface here, before anything is written
       try {
         return JSON.parse(JSON.stringify(r.payload)) as Record<string, unknown>;
       } catch (e) {
-        throw new CalmError('validation_error', `${where}: payload cannot be stored as JSON (${(e as Error).message})`);
+        throw new CalmError('validation_error', `record ${i} of the batch for '${name}': payload cannot be stored as JSON (${(e as Error).message})`);
       }
     });
   }
+
 
   async upsert(name: string, records: readonly RecordInput[]): Promise<void> {
     await this.upsertWith([{ collection: name, records }], () => undefined);

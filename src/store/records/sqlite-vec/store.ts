@@ -13,6 +13,7 @@ import type {
   CollectionInfo, CollectionSpec, CollectionWrite, ConsistencyReport, RecordInput, RecordStore, ReembedVector, ScoredRecord, ScrollOptions,
   SearchOptions, StoredRecord,
 } from '../record-store.js';
+import { validateRecordBatch } from '../validate-batch.js';
 import { filterToSql } from './filter-to-sql.js';
 
 interface CollectionRow {
@@ -37,7 +38,6 @@ interface RecordRow {
 
 /** sqlite-vec's KNN refuses larger k. */
 const MAX_K = 4096;
-const ID_MAX_LENGTH = 512;
 const WORD_RE = /[\p{L}\p{N}_]+/gu;
 const RECORD_COLUMNS = 'r.rid, r.id, r.text, r.payload, r.created_at, r.updated_at';
 
@@ -160,26 +160,6 @@ export class SqliteVecRecordStore implements RecordStore {
 
   // ---- writes ------------------------------------------------------------------------------
 
-  private validateRecords(name: string, dim: number, records: readonly RecordInput[]): void {
-    const seen = new Set<string>();
-    records.forEach((r, i) => {
-      const where = `record ${i} of the batch for '${name}'`;
-      if (typeof r.id !== 'string' || r.id.length === 0 || r.id.length > ID_MAX_LENGTH) {
-        throw new CalmError('validation_error', `${where}: id must be a non-empty string of at most ${ID_MAX_LENGTH} characters`);
-      }
-      if (seen.has(r.id)) throw new CalmError('validation_error', `${where}: id '${r.id}' appears twice in one batch`);
-      seen.add(r.id);
-      if (typeof r.text !== 'string') throw new CalmError('validation_error', `${where}: text must be a string`);
-      if (r.payload === null || typeof r.payload !== 'object' || Array.isArray(r.payload)) {
-        throw new CalmError('validation_error', `${where}: payload must be an object`);
-      }
-      if (!(r.vector instanceof Float32Array) || r.vector.length !== dim) {
-        throw new CalmError('validation_error', `${where}: vector has dimension ${r.vector?.length ?? 'none'}, collection '${name}' needs ${dim}`);
-      }
-      for (const x of r.vector) if (!Number.isFinite(x)) throw new CalmError('validation_error', `${where}: vector holds a non-finite number`);
-    });
-  }
-
   async upsert(name: string, records: readonly RecordInput[]): Promise<void> {
     await this.upsertWith([{ collection: name, records }], () => undefined);
   }
@@ -188,7 +168,7 @@ export class SqliteVecRecordStore implements RecordStore {
     // every batch is checked before the transaction opens, so a refused record never half-applies a write
     const checked = writes.map((w) => {
       const meta = this.require(w.collection);
-      this.validateRecords(w.collection, meta.dim, w.records);
+      validateRecordBatch(w.collection, meta.dim, w.records);
       return { meta, records: w.records };
     });
     // better-sqlite3 refuses a callback that returns a promise, so an async `alongside` fails loudly
