@@ -14,7 +14,7 @@ import { askDaemon, daemonState, type DaemonState } from './daemon-client.js';
 import { logHookError } from './error-log.js';
 import { type HookPayload, normalizePayload, parsePayload, readStdin } from './input.js';
 import { contextOutput, type HookEventName } from './output.js';
-import { fullConfig, hookHome, hookSettings, type HookSettings } from './settings.js';
+import { hookHome, hookSettings, type HookSettings } from './settings.js';
 
 export interface HookResult {
   /** The text to inject into the model's context; undefined for nothing. */
@@ -74,7 +74,7 @@ export class HookContext {
   private openLocal(): Promise<{ app: App; service: HookContextService }> {
     this.local ??= (async () => {
       const [{ createApp }, { HookContextService }] = await Promise.all([import('../app.js'), import('../services/hooks/hook-context.js')]);
-      const app = createApp(await fullConfig(this.settings), { requireInitialized: true });
+      const app = createApp(this.settings.config, { requireInitialized: true });
       return { app, service: new HookContextService(app) };
     })();
     return this.local;

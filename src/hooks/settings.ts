@@ -1,10 +1,8 @@
 /**
  * @module The hook process's configuration, cheaply. A hook runs on every prompt and tool call, and
- * loading config.ts (zod and yaml) costs more than the rest of a hook together. So the few values a
- * hook needs before it knows whether the daemon answers (home, server address, embedder) come from
- * the environment plus a small cache under `$CALM_HOME/hooks/`, rebuilt through the full `loadConfig`
- * whenever config.yaml or the relevant variables change. The full configuration is loaded only on the
- * paths that open the database themselves.
+ * loading config.ts (zod and yaml) costs more than the rest of a hook together. So the resolved
+ * configuration is cached under `$CALM_HOME/hooks/` and rebuilt through the full `loadConfig` only
+ * when config.yaml or any CALM_* variable changes.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -24,13 +22,13 @@ export interface HookSettings {
   readonly embedder: string;
   /** The environment the hook runs in, with CALM_HOME pinned to `home`. */
   readonly env: NodeJS.ProcessEnv;
+  /** The full configuration, as last resolved for the same config file and CALM_* variables. */
+  readonly config: CalmConfig;
 }
 
 interface Cached {
   readonly key: string;
-  readonly host: string;
-  readonly port: number;
-  readonly embedder: string;
+  readonly config: CalmConfig;
 }
 
 /** Same rule as resolveHome in config.ts, which cannot be imported without loading zod and yaml. */
@@ -49,20 +47,22 @@ function cacheKey(configFile: string, env: NodeJS.ProcessEnv): string {
   } catch {
     // no config file: defaults and environment only
   }
-  return JSON.stringify([stamp, env.CALM_SERVER_HOST ?? null, env.CALM_SERVER_PORT ?? null, env.CALM_EMBEDDER ?? null]);
+  // every CALM_* variable: the cached configuration stands for all of them
+  const vars = Object.entries(env).filter(([k]) => k.startsWith('CALM_')).sort(([a], [b]) => a.localeCompare(b));
+  return JSON.stringify([stamp, vars]);
 }
 
 function readCache(file: string, key: string): Cached | undefined {
   try {
     const c = JSON.parse(readFileSync(file, 'utf8')) as Partial<Cached>;
-    if (c.key === key && typeof c.host === 'string' && typeof c.port === 'number' && typeof c.embedder === 'string') return c as Cached;
+    if (c.key === key && c.config && typeof c.config === 'object' && c.config.paths?.database) return c as Cached;
   } catch {
     // missing or damaged: rebuilt below
   }
   return undefined;
 }
 
-/** The full configuration for this hook's home (loads zod and yaml: only for paths that open the database). */
+/** The full configuration for this hook's home, resolved afresh (loads zod and yaml: done only when the cache is stale). */
 export async function fullConfig(settings: Pick<HookSettings, 'env'>): Promise<CalmConfig> {
   const { cliConfig } = await import('../cli/app-context.js');
   return cliConfig(settings.env);
@@ -77,8 +77,7 @@ export async function hookSettings(baseEnv: NodeJS.ProcessEnv, homeOverride?: st
   const key = cacheKey(configFile, env);
   let cached = readCache(cacheFile, key);
   if (!cached) {
-    const config = await fullConfig({ env });
-    cached = { key, host: config.serverHost, port: config.serverPort, embedder: config.embedder };
+    cached = { key, config: await fullConfig({ env }) };
     try {
       // never create a home that `calm init` has not made
       if (!existsSync(join(home, 'metadata.db'))) throw new Error('not initialized');
@@ -97,9 +96,10 @@ export async function hookSettings(baseEnv: NodeJS.ProcessEnv, homeOverride?: st
     logFile: join(home, 'server.log'),
     hookErrorLog: join(home, 'hook_errors.log'),
     hooksDir,
-    host: cached.host,
-    port: cached.port,
-    embedder: cached.embedder,
+    host: cached.config.serverHost,
+    port: cached.config.serverPort,
+    embedder: cached.config.embedder,
     env,
+    config: cached.config,
   };
 }
