@@ -4,10 +4,11 @@
  * configuration is cached under `$CALM_HOME/hooks/` and rebuilt through the full `loadConfig` only
  * when config.yaml or any CALM_* variable changes.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CalmConfig } from '../config.js';
+import { writeFileAtomic } from '../fs-atomic.js';
 
 export interface HookSettings {
   readonly home: string;
@@ -82,9 +83,7 @@ export async function hookSettings(baseEnv: NodeJS.ProcessEnv, homeOverride?: st
       // never create a home that `calm init` has not made
       if (!existsSync(join(home, 'metadata.db'))) throw new Error('not initialized');
       mkdirSync(hooksDir, { recursive: true, mode: 0o700 });
-      const tmp = `${cacheFile}.${process.pid}.tmp`;
-      writeFileSync(tmp, `${JSON.stringify(cached)}\n`, { mode: 0o600 });
-      renameSync(tmp, cacheFile);
+      writeFileAtomic(cacheFile, `${JSON.stringify(cached)}\n`, { durable: false });
     } catch {
       // a read-only home still works, only slower
     }

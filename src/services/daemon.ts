@@ -5,10 +5,11 @@
  * listens and removes it on exit.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, chmodSync, statSync, unlinkSync, writeSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { request } from 'node:http';
 import type { CalmConfig } from '../config.js';
 import { CalmError } from '../errors.js';
+import { writeFileAtomic } from '../fs-atomic.js';
 
 export interface DaemonStatus {
   readonly running: boolean;
@@ -65,10 +66,7 @@ export function readPidFile(pidFile: string): number | undefined {
 
 /** Written atomically (temp file + rename), mode 0600. */
 export function writePidFile(pidFile: string, pid: number): void {
-  const tmp = `${pidFile}.${pid}.tmp`;
-  writeFileSync(tmp, `${pid}\n`, { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, pidFile);
+  writeFileAtomic(pidFile, `${pid}\n`);
 }
 
 /** Removes the PID file only if it still names `pid`: a newer server's file is left alone. */

@@ -8,8 +8,9 @@
  * does not set, and let the count grow without bound while no GHAP was active.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../../fs-atomic.js';
 
 export const CHECKIN_EVERY = 10;
 const STALE_MS = 7 * 24 * 60 * 60 * 1000;
@@ -36,9 +37,8 @@ function read(file: string): number {
 }
 
 function write(file: string, count: number): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify({ count, updated_at: new Date().toISOString() })}\n`, { mode: 0o600 });
-  renameSync(tmp, file);
+  // scratch state on every tool call: atomic, but not worth an fsync
+  writeFileAtomic(file, `${JSON.stringify({ count, updated_at: new Date().toISOString() })}\n`, { durable: false });
 }
 
 function sweep(dir: string, keep: string): void {

@@ -18,7 +18,8 @@ import {
   addHooks, addMcpServer, type CalmCommand, ForeignEntryError, HOOK_SPECS, hookEntry, MCP_SERVER_NAME, mcpEntry, type McpTransport,
   removeHooks, removeMcpServer,
 } from './claude-settings.js';
-import { backupFile, isJsonObject, jsonEqual, type JsonObject, readJsonObject, renderJson, writeFileAtomic } from './json-file.js';
+import { backupFile, isJsonObject, jsonEqual, type JsonObject, readJsonObject, renderJson } from './json-file.js';
+import { writeFileAtomic } from '../../fs-atomic.js';
 import { installDir, type InstallManifest, readManifest, removeManifest, type SkillRecord, writeManifest } from './manifest.js';
 
 export interface ClaudeTarget {

@@ -4,7 +4,7 @@
  * file in the same folder, are flushed, and renamed over the original (a symlinked file is written
  * through its link), keeping the original's permissions; the bytes replaced are kept as a backup first.
  */
-import { chmodSync, closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CalmError } from '../../errors.js';
 
@@ -35,26 +35,6 @@ export function readJsonObject(path: string): JsonFile {
 }
 
 export const renderJson = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
-
-/** Writes `text` to `path` atomically; `path`'s mode is kept, a new file is owner-only. */
-export function writeFileAtomic(path: string, text: string): void {
-  const target = existsSync(path) ? realpathSync(path) : path;
-  mkdirSync(dirname(target), { recursive: true });
-  const mode = existsSync(target) ? statSync(target).mode & 0o777 : 0o600;
-  const tmp = join(dirname(target), `.${basename(target)}.calm-${process.pid}.tmp`);
-  const fd = openSync(tmp, 'w', mode);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    unlinkSync(tmp);
-    throw e;
-  }
-  closeSync(fd);
-  chmodSync(tmp, mode);
-  renameSync(tmp, target);
-}
 
 /** Copies `path` into `backupDir` as `<name>.<timestamp>.bak`; returns the copy's path. */
 export function backupFile(path: string, backupDir: string, at = new Date()): string {

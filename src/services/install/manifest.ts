@@ -6,7 +6,8 @@
 import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { CalmError } from '../../errors.js';
-import { renderJson, writeFileAtomic } from './json-file.js';
+import { writeFileAtomic } from '../../fs-atomic.js';
+import { renderJson } from './json-file.js';
 
 export interface FileRecord {
   /** Whether the file existed before calm first changed it. */
