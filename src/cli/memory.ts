@@ -4,14 +4,9 @@ import { withApp } from './app-context.js';
 import { confirm } from './confirm.js';
 import { listOption, numberOption, wholeNumberOption } from './options.js';
 import { print, table } from './output.js';
+import { readStdin } from './stdin.js';
 
 const CATEGORIES = 'preference, fact, event, workflow, context, error, decision';
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\n$/, '');
-}
 
 const oneLine = (text: string, max = 70): string => {
   const flat = text.replace(/\s+/g, ' ').trim();
@@ -42,7 +37,8 @@ export function registerMemory(program: Command): void {
     .option('-t, --tags <tags>', 'comma-separated tags (repeatable)', listOption)
     .option('--json', 'print the result as JSON')
     .action(async (content: string, opts: { category: string; importance?: number; tags?: string[]; json?: boolean }) => {
-      const text = content === '-' ? await readStdin() : content;
+      // a piped text usually ends with one newline that is not part of the memory
+      const text = content === '-' ? (await readStdin()).replace(/\n$/, '') : content;
       await withApp(async (app) => {
         const stored = await app.memory.store({ content: text, category: opts.category, importance: opts.importance, tags: opts.tags });
         print(stored, opts, (s) => `Stored memory ${s.id} (${s.category}, importance ${s.importance})`);

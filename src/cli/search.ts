@@ -3,17 +3,12 @@ import type { Command } from 'commander';
 import { withApp } from './app-context.js';
 import { wholeNumberOption } from './options.js';
 import { print, table } from './output.js';
+import { readStdin } from './stdin.js';
 
 const oneLine = (text: string, max = 60): string => {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
 };
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 type CodeResults = Awaited<ReturnType<import('../services/code/index.js').CodeService['search']>>;
 

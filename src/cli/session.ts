@@ -3,13 +3,7 @@ import type { JournalEntry, JournalEntrySummary } from '../services/orchestratio
 import type { Session } from '../services/orchestration/sessions.js';
 import { projectDir, shortTime, withOrchestration } from './orchestration-context.js';
 import { print, table } from './output.js';
-
-async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) process.stderr.write('Enter handoff content (Ctrl+D to finish):\n');
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
+import { readStdin } from './stdin.js';
 
 const renderSession = (s: Session, title = 'Session'): string =>
   [
@@ -64,7 +58,7 @@ export function registerSession(program: Command): void {
     .option('--continue', 'mark it for continuation (shown by `calm session pending`)')
     .option('--json', 'print the session as JSON')
     .action(async (opts: { continue?: boolean; json?: boolean }) => {
-      const content = await readStdin();
+      const content = await readStdin('Enter handoff content (Ctrl+D to finish):');
       await withOrchestration((o) => {
         const s = o.sessions.save(content, opts.continue);
         print(s, opts, (x) => [`Saved session: ${x.id}`, ...(x.needs_continuation ? ['Marked for continuation'] : [])].join('\n'));

@@ -10,6 +10,7 @@ import type { CalmConfig } from '../../config.js';
 import { CalmError, notFound, validationError } from '../../errors.js';
 import { type BackupKind, type Manifest, readManifest } from './manifest.js';
 import { validateBackupName } from './names.js';
+import { isProcessAlive } from '../daemon.js';
 
 export interface BackupEntry {
   readonly name: string;
@@ -100,15 +101,6 @@ export function deleteBackup(config: CalmConfig, name: string): { deleted: strin
   return { deleted: name };
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Tidies what killed processes left: `.staging-<pid>-…` (unfinished backups) and `.trash-<pid>-…`
  * (deletions) are removed; `.replaced-<pid>-<ms>-<name>` (a backup being replaced with --force) is put
@@ -120,7 +112,7 @@ export function sweepStale(config: CalmConfig): string[] {
   const swept: string[] = [];
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const m = /^\.(staging|trash|replaced)-(\d+)-(?:\d+-(.+))?/.exec(e.name);
-    if (!e.isDirectory() || !m || pidAlive(Number(m[2]))) continue;
+    if (!e.isDirectory() || !m || isProcessAlive(Number(m[2]))) continue;
     const original = m[1] === 'replaced' && m[3] ? join(dir, m[3]) : undefined;
     if (original && !existsSync(original)) renameSync(join(dir, e.name), original);
     else rmSync(join(dir, e.name), { recursive: true, force: true });
