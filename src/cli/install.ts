@@ -3,6 +3,7 @@
  * hooks in ~/.claude/settings.json, skills in ~/.claude/skills) and take it out again.
  */
 import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { CalmError } from '../errors.js';
@@ -24,11 +25,21 @@ function target(): { userHome: string; claudeConfigDir?: string } {
   return dir ? { userHome, claudeConfigDir: dir } : { userHome };
 }
 
-function render(r: InstallReport, title: string): string {
+function render(r: InstallReport, title: string, notes: readonly string[] = [], verbose = false): string {
   const lines = [title];
   for (const s of r.steps) lines.push(`  [${s.status}] ${s.step}: ${s.detail}`);
   for (const w of r.warnings) lines.push(`  warning: ${w}`);
+  for (const n of notes) lines.push(`  note: ${n}`);
+  if (verbose) lines.push(`  install record: ${r.manifest}`, `  backups of changed files: ${join(dirname(r.manifest), 'backups')}`);
   return lines.join('\n');
+}
+
+/** CALM's install flags that mean nothing here: accepted, so CALM's scripts and docs keep working, with a word on why. */
+function calmFlagNotes(opts: InstallFlags): string[] {
+  const notes: string[] = [];
+  if (opts.dev) notes.push(`--dev (CALM's development mode) is not needed: the hooks and the MCP server always run this build (${binPath()})`);
+  if (opts.skipQdrant) notes.push('--skip-qdrant: nothing to skip, calm needs no Qdrant (everything lives in one SQLite file; CALM_VECTOR_BACKEND=qdrant opts in to a Qdrant server)');
+  return notes;
 }
 
 interface InstallFlags {
@@ -40,6 +51,9 @@ interface InstallFlags {
   force?: boolean;
   mcpTransport?: string;
   json?: boolean;
+  dev?: boolean;
+  skipQdrant?: boolean;
+  verbose?: boolean;
 }
 
 export function registerInstall(program: Command): void {
@@ -54,7 +68,10 @@ export function registerInstall(program: Command): void {
     .option('--force', "replace an MCP server or skill named like calm's that is someone else's (uninstall puts it back)")
     .option('--mcp-transport <transport>', 'stdio (Claude Code starts `calm mcp` per session) or http (the daemon)', 'stdio')
     .option('--json', 'print the report as JSON')
-    .addHelpText('after', '\nEntries are merged: nothing else in those files changes, a second install changes nothing, and each file is backed up\n(under $CALM_HOME/install/backups) before calm first changes it. `calm uninstall` removes exactly what install added.')
+    .option('-v, --verbose', 'also show where the install record and the backups of changed files are')
+    .option('--dev', "accepted for CALM's scripts: calm has no separate development mode")
+    .option('--skip-qdrant', 'accepted for CALM\'s scripts: calm needs no Qdrant')
+    .addHelpText('after', '\nEntries are merged: nothing else in those files changes, a second install changes nothing, and each file is backed up\n(under $CALM_HOME/install/backups) before calm first changes it. `calm uninstall` removes exactly what install added.\nThe Python CALM\'s own entries (mcpServers.calm on http://127.0.0.1:<port>/mcp, python -m calm.hooks.* hooks) are\nreplaced without --force, and uninstall puts them back.')
     .action(async (opts: InstallFlags) => {
       if (opts.mcpTransport !== 'stdio' && opts.mcpTransport !== 'http') {
         throw new CalmError('validation_error', `--mcp-transport must be stdio or http, not '${opts.mcpTransport}'`);
@@ -82,19 +99,20 @@ export function registerInstall(program: Command): void {
           },
           startServer: () => daemon.startDaemon(config, { cliPath: binPath() }),
         });
+      const notes = calmFlagNotes(opts);
       if (!opts.dryRun && !opts.yes) {
         const plan = await run(true);
-        print(plan, {}, (r) => render(r, `calm install will change (calm home ${config.paths.home}):`));
+        print(plan, {}, (r) => render(r, `calm install will change (calm home ${config.paths.home}):`, notes));
         if (!(await confirm(`Register calm in ${where.claudeJson} and ${where.settingsJson}?`, false))) {
           print(null, {}, () => 'Aborted.');
           return;
         }
       }
       const report = await run(opts.dryRun ?? false);
-      print(report, { json: opts.json }, (r) =>
+      print({ ...report, notes }, { json: opts.json }, (r) =>
         r.dryRun
-          ? `${render(r, 'calm install (dry run):')}\nNo changes made (dry run).`
-          : `${render(r, 'calm install:')}\nDone. Start a new Claude Code session: calm's tools appear as mcp__calm__*, and /orchestrate, /wrapup, /reflection as skills.`,
+          ? `${render(r, 'calm install (dry run):', notes, opts.verbose)}\nNo changes made (dry run).`
+          : `${render(r, 'calm install:', notes, opts.verbose)}\nDone. Start a new Claude Code session: calm's tools appear as mcp__calm__*, and /orchestrate, /wrapup, /reflection as skills.`,
       );
     });
 

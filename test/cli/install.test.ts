@@ -33,6 +33,25 @@ const FOREIGN_SETTINGS = `{
 }
 `;
 
+// what the Python CALM's install writes (indent 2, trailing newline), beside a user's own entries
+const CALM_PY_CLAUDE_JSON = `${JSON.stringify({ numStartups: 3, mcpServers: { github: { type: 'http', url: 'https://api.example.com/mcp' }, calm: { type: 'http', url: 'http://127.0.0.1:6335/mcp' } } }, null, 2)}\n`;
+const CALM_PY_SETTINGS = `${JSON.stringify(
+  {
+    hooks: {
+      SessionStart: [{ matcher: 'startup', hooks: [{ type: 'command', command: 'python -m calm.hooks.session_start' }] }],
+      UserPromptSubmit: [{ hooks: [{ type: 'command', command: 'python -m calm.hooks.user_prompt_submit' }, { type: 'command', command: '/usr/local/bin/log-prompt.sh' }] }],
+      PreToolUse: [
+        { matcher: 'Bash', hooks: [{ type: 'command', command: '/usr/local/bin/guard.sh', timeout: 3 }] },
+        { matcher: '*', hooks: [{ type: 'command', command: '/home/u/clams/.venv/bin/python -m calm.hooks.pre_tool_use' }] },
+      ],
+      PostToolUse: [{ matcher: 'Bash(pytest:*)|Bash(npm test:*)|Bash(cargo test:*)', hooks: [{ type: 'command', command: 'python -m calm.hooks.post_tool_use' }] }],
+    },
+    model: 'opus',
+  },
+  null,
+  2,
+)}\n`;
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 type Hooks = Record<string, { matcher?: string; hooks: { type: string; command: string; timeout?: number }[] }[]>;
@@ -176,8 +195,46 @@ describe('calm install / uninstall', () => {
     assert.ok(!existsSync(join(t.home, '.claude', 'skills')));
   });
 
+  test("the Python CALM's MCP entry and hooks are replaced without --force; uninstall puts them back byte for byte", async () => {
+    writeFileSync(claudeJson, CALM_PY_CLAUDE_JSON);
+    mkdirSync(join(t.home, '.claude'));
+    writeFileSync(settingsJson, CALM_PY_SETTINGS);
+    const r = await cli('install', '--yes', '--skip-server');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /replacing the Python CALM's entry/);
+    assert.match(r.stdout, /replacing the Python CALM's 4 hook\(s\) \(SessionStart, UserPromptSubmit, PreToolUse, PostToolUse/);
+
+    const config = readJson<{ mcpServers: Record<string, { type: string; command?: string; url?: string }>; numStartups: number }>(claudeJson);
+    assert.equal(config.mcpServers.calm!.type, 'stdio');
+    assert.equal(config.mcpServers.calm!.command, process.execPath);
+    assert.deepEqual(config.mcpServers.github, { type: 'http', url: 'https://api.example.com/mcp' });
+    const text = read(settingsJson);
+    assert.doesNotMatch(text, /calm\.hooks/, 'no Python CALM hook is left to run beside calm');
+    const settings = readJson<{ hooks: Hooks; model: string }>(settingsJson);
+    assert.equal(settings.model, 'opus');
+    assert.deepEqual(settings.hooks.UserPromptSubmit![0]!.hooks, [{ type: 'command', command: '/usr/local/bin/log-prompt.sh' }], "the user's handler in CALM's group stays");
+    assert.equal(settings.hooks.PreToolUse![0]!.hooks[0]!.command, '/usr/local/bin/guard.sh');
+    for (const event of ['SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse']) {
+      assert.ok(settings.hooks[event]!.some((g) => g.hooks.some((h) => h.command.startsWith(`${process.execPath} ${CLI} hook `))), event);
+    }
+    // the originals are backed up before the first change
+    const backups = readdirSync(join(t.calmHome, 'install', 'backups')).map((f) => read(join(t.calmHome, 'install', 'backups', f))).sort();
+    assert.deepEqual(backups, [CALM_PY_CLAUDE_JSON, CALM_PY_SETTINGS].sort());
+
+    const again = await cli('install', '--yes', '--skip-server');
+    assert.match(again.stdout, /\[unchanged\] mcp/);
+    assert.match(again.stdout, /\[unchanged\] hooks/);
+
+    const un = await cli('uninstall', '--yes');
+    assert.equal(un.code, 0, un.stderr);
+    assert.match(un.stdout, /Python CALM's 4 hook\(s\) put back/);
+    assert.equal(read(claudeJson), CALM_PY_CLAUDE_JSON);
+    assert.equal(read(settingsJson), CALM_PY_SETTINGS);
+  });
+
   test("someone else's 'calm' MCP server: refused without --force; replaced with it; put back by uninstall", async () => {
-    const theirs = `{"mcpServers":{"calm":{"type":"http","url":"http://localhost:6335/mcp"}}}\n`;
+    // not the Python CALM's entry (remote host), so it is someone else's
+    const theirs = `{"mcpServers":{"calm":{"type":"http","url":"https://calm.example.com/mcp"}}}\n`;
     writeFileSync(claudeJson, theirs);
     const refused = await cli('install', '--yes', '--skip-server', '--skip-hooks');
     assert.equal(refused.code, 2);

@@ -18,6 +18,7 @@ import {
   addHooks, addMcpServer, type CalmCommand, ForeignEntryError, HOOK_SPECS, hookEntry, MCP_SERVER_NAME, mcpEntry, type McpTransport,
   removeHooks, removeMcpServer,
 } from './claude-settings.js';
+import { isCalmPythonMcpEntry, putBackCalmHooks, type RemovedCalmHook, takeOutCalmHooks } from './calm-python.js';
 import { backupFile, isJsonObject, jsonEqual, type JsonObject, readJsonObject, renderJson } from './json-file.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import { installDir, type InstallManifest, readManifest, removeManifest, type SkillRecord, writeManifest } from './manifest.js';
@@ -139,13 +140,16 @@ export async function install(o: InstallOptions): Promise<InstallReport> {
   const planned = (step: Step['step'], detail: string): void => void steps.push({ step, status: 'planned', detail });
 
   // read and merge everything first: a bad file stops the install before anything changed
-  let mcp: { file: ReturnType<typeof readJsonObject>; change: ReturnType<typeof addMcpServer> } | undefined;
+  let mcp: { file: ReturnType<typeof readJsonObject>; change: ReturnType<typeof addMcpServer>; replacesCalmPython: boolean } | undefined;
   if (!o.skipMcp) {
     const file = readJsonObject(paths.claudeJson);
     const entry = mcpEntry(o.command, o.mcpTransport ?? 'stdio', o.daemonUrl);
     const ours = (v: unknown): boolean => (manifest.mcp?.entries ?? []).some((e) => jsonEqual(e, v));
+    // the Python CALM's own entry is replaced without --force (and put back by uninstall)
+    const existing = isJsonObject(file.value.mcpServers) ? file.value.mcpServers[MCP_SERVER_NAME] : undefined;
+    const replacesCalmPython = !ours(existing) && isCalmPythonMcpEntry(existing);
     try {
-      mcp = { file, change: addMcpServer(file.value, entry, ours, o.force ?? false) };
+      mcp = { file, change: addMcpServer(file.value, entry, ours, (o.force ?? false) || replacesCalmPython), replacesCalmPython };
     } catch (e) {
       if (e instanceof ForeignEntryError) {
         throw new CalmError('validation_error', `${paths.claudeJson}: ${e.message}. Run with --force to replace it (calm uninstall puts it back). Nothing was changed.`);
@@ -153,18 +157,18 @@ export async function install(o: InstallOptions): Promise<InstallReport> {
       throw asConfigError(paths.claudeJson, e);
     }
   }
-  let hooks: { file: ReturnType<typeof readJsonObject>; change: ReturnType<typeof addHooks>; commands: string[] } | undefined;
+  let hooks: { file: ReturnType<typeof readJsonObject>; change: ReturnType<typeof addHooks>; commands: string[]; calmPython: RemovedCalmHook[] } | undefined;
   if (!o.skipHooks) {
     const file = readJsonObject(paths.settingsJson);
     const entries = HOOK_SPECS.map((spec) => ({ spec, entry: hookEntry(o.command, spec) }));
     const commands = [...new Set(entries.map((e) => (e.entry.hooks as JsonObject[])[0]!.command as string))];
     try {
-      hooks = { file, change: addHooks(file.value, entries, manifest.hooks?.commands ?? []), commands };
+      // calm's hooks take over from the Python CALM's (python -m calm.hooks.…): both would answer every event
+      const base = structuredClone(file.value);
+      const calmPython = isJsonObject(base.hooks) ? takeOutCalmHooks(base.hooks) : [];
+      hooks = { file, change: addHooks(base, entries, manifest.hooks?.commands ?? []), commands, calmPython };
     } catch (e) {
       throw asConfigError(paths.settingsJson, e);
-    }
-    if (JSON.stringify(file.value).includes('calm.hooks')) {
-      warnings.push(`${paths.settingsJson} still runs the Python CALM's hooks (python -m calm.hooks…); remove them by hand if that CALM is gone.`);
     }
   }
 
@@ -188,10 +192,11 @@ export async function install(o: InstallOptions): Promise<InstallReport> {
   const save = (): void => writeManifest(home, { ...manifest, dirs: [...dirs] });
 
   if (mcp) {
-    const { file, change } = mcp;
+    const { file, change, replacesCalmPython } = mcp;
     const where = `mcpServers.${MCP_SERVER_NAME} in ${paths.claudeJson}`;
+    const replacing = replacesCalmPython ? " (replacing the Python CALM's entry, kept for uninstall)" : change.replaced !== undefined ? ' (replacing the existing entry, kept for uninstall)' : '';
     if (!change.changed) steps.push({ step: 'mcp', status: 'unchanged', detail: `${where} already registered` });
-    else if (dryRun) planned('mcp', `would register ${where}${change.replaced !== undefined ? ' (replacing the existing entry, kept for uninstall)' : ''}`);
+    else if (dryRun) planned('mcp', `would register ${where}${replacing}`);
     else {
       ensureDir(dirname(paths.claudeJson));
       recordFile(manifest, home, paths.claudeJson, file.exists);
@@ -204,15 +209,16 @@ export async function install(o: InstallOptions): Promise<InstallReport> {
       };
       save();
       writeFileAtomic(paths.claudeJson, renderJson(change.config));
-      steps.push({ step: 'mcp', status: before ? 'updated' : 'added', detail: `registered ${where} (${o.mcpTransport ?? 'stdio'})` });
+      steps.push({ step: 'mcp', status: before || replacing ? 'updated' : 'added', detail: `registered ${where} (${o.mcpTransport ?? 'stdio'})${replacing}` });
     }
   } else steps.push({ step: 'mcp', status: 'skipped', detail: '--skip-mcp' });
 
   if (hooks) {
-    const { file, change, commands } = hooks;
+    const { file, change, commands, calmPython } = hooks;
     const changed = !jsonEqual(change.settings, file.value);
+    const replacing = calmPython.length > 0 ? `, replacing the Python CALM's ${calmPython.length} hook(s) (${[...new Set(calmPython.map((r) => r.event))].join(', ')}; uninstall puts them back)` : '';
     if (!changed) steps.push({ step: 'hooks', status: 'unchanged', detail: `hooks already registered in ${paths.settingsJson}` });
-    else if (dryRun) planned('hooks', `would register hooks ${change.added.join(', ')} in ${paths.settingsJson}`);
+    else if (dryRun) planned('hooks', `would register hooks ${change.added.join(', ')} in ${paths.settingsJson}${replacing}`);
     else {
       ensureDir(dirname(paths.settingsJson));
       recordFile(manifest, home, paths.settingsJson, file.exists);
@@ -222,10 +228,11 @@ export async function install(o: InstallOptions): Promise<InstallReport> {
         commands: [...new Set([...(before?.commands ?? []), ...commands])],
         createdEvents: [...new Set([...(before?.createdEvents ?? []), ...change.createdEvents])],
         createdHooksKey: (before?.createdHooksKey ?? false) || change.createdHooksKey,
+        ...(before?.calmPython?.length || calmPython.length ? { calmPython: [...(before?.calmPython ?? []), ...calmPython] } : {}),
       };
       save();
       writeFileAtomic(paths.settingsJson, renderJson(change.settings));
-      steps.push({ step: 'hooks', status: before ? 'updated' : 'added', detail: `registered hooks ${change.added.join(', ')} in ${paths.settingsJson}` });
+      steps.push({ step: 'hooks', status: before ? 'updated' : 'added', detail: `registered hooks ${change.added.join(', ')} in ${paths.settingsJson}${replacing}` });
     }
   } else steps.push({ step: 'hooks', status: 'skipped', detail: '--skip-hooks' });
 
@@ -338,8 +345,14 @@ export async function uninstall(o: UninstallOptions): Promise<InstallReport> {
     if (manifest.hooks) {
       const r = load(manifest.hooks.file);
       const out = removeHooks(r.current, manifest.hooks.commands, manifest.hooks.createdEvents, manifest.hooks.createdHooksKey);
+      const calmPython = manifest.hooks.calmPython ?? [];
+      if (calmPython.length > 0) {
+        if (!isJsonObject(out.settings.hooks)) out.settings.hooks = {};
+        putBackCalmHooks(out.settings.hooks as JsonObject, calmPython);
+      }
       r.current = out.settings;
-      notes.push({ step: 'hooks', status: out.removed > 0 ? 'removed' : 'unchanged', detail: `${out.removed} calm hook(s) removed from ${manifest.hooks.file}` });
+      const back = calmPython.length > 0 ? `; the Python CALM's ${calmPython.length} hook(s) put back` : '';
+      notes.push({ step: 'hooks', status: out.removed > 0 ? (back ? 'restored' : 'removed') : 'unchanged', detail: `${out.removed} calm hook(s) removed from ${manifest.hooks.file}${back}` });
     }
     for (const [file, { current, text }] of results) {
       const next = restoredText(file, manifest.files[file], current);

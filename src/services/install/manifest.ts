@@ -7,6 +7,7 @@ import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { CalmError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
+import type { RemovedCalmHook } from './calm-python.js';
 import { renderJson } from './json-file.js';
 
 export interface FileRecord {
@@ -32,7 +33,14 @@ export interface InstallManifest {
   installed_at: string;
   files: Record<string, FileRecord>;
   mcp?: { file: string; entries: unknown[]; replaced?: unknown; createdContainer: boolean };
-  hooks?: { file: string; commands: string[]; createdEvents: string[]; createdHooksKey: boolean };
+  hooks?: {
+    file: string;
+    commands: string[];
+    createdEvents: string[];
+    createdHooksKey: boolean;
+    /** The Python CALM's hooks install took out, put back by uninstall. */
+    calmPython?: RemovedCalmHook[];
+  };
   skills: SkillRecord[];
   /** Folders calm created (~/.claude, ~/.claude/skills/<name>), removed on uninstall when empty. */
   dirs?: string[];
