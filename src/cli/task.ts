@@ -73,10 +73,10 @@ export function registerTask(program: Command): void {
 
   task
     .command('update')
-    .description('Change fields of a task; --phase sets any phase of its type (needs --reason, kept in the history)')
+    .description('Change fields of a task; --phase sets any phase of its type (recorded in the history as forced, with --reason)')
     .argument('<task-id>')
     .option('--phase <phase>', 'set the phase directly, e.g. back to IMPLEMENT for rework')
-    .option('--reason <text>', 'why the phase is set directly (required with --phase)')
+    .option('--reason <text>', 'why the phase is set directly (kept in the history; a default note without it)')
     .option('--specialist <role>', 'who is working on it')
     .option('--notes <text>', 'free-form notes')
     .option('--blocked-by <ids>', 'comma-separated ids of blocking tasks ("" clears)')
@@ -96,10 +96,11 @@ export function registerTask(program: Command): void {
     .option('--force', 'transition without a passed gate (needs --reason)')
     .option('--reason <text>', 'why the gate is skipped; recorded in the history')
     .option('--gate-details <text>', 'a note stored with the transition')
+    .option('--gate-result <result>', "CALM's pass|fail: pass still needs the gate passed here (calm gate check), fail leaves the task where it is")
     .option('--json', 'print the transition as JSON')
-    .action(async (id: string, to: string, opts: { force?: boolean; reason?: string; gateDetails?: string; json?: boolean }) => {
+    .action(async (id: string, to: string, opts: { force?: boolean; reason?: string; gateDetails?: string; gateResult?: string; json?: boolean }) => {
       await withOrchestration(async (o) => {
-        const r = await o.tasks.transition(id, to, { force: opts.force, reason: opts.reason, details: opts.gateDetails });
+        const r = await o.tasks.transition(id, to, { force: opts.force, reason: opts.reason, details: opts.gateDetails, claimedGateResult: opts.gateResult });
         print(r, opts, (x) => `Transitioned ${x.task.id} to ${x.task.phase}${x.transition.forced ? ` (forced: ${x.transition.reason})` : ''}`);
       });
     });

@@ -259,6 +259,19 @@ describe('calm install / uninstall', () => {
     assert.equal(read(settingsJson), FOREIGN_SETTINGS);
   });
 
+  test("CALM's install flags are accepted: --dev and --skip-qdrant answer with a note, -v shows the install record", async () => {
+    const r = await cli('install', '--yes', '--skip-server', '--dev', '--skip-qdrant', '-v');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /note: --dev \(CALM's development mode\) is not needed: .*bin\.js/);
+    assert.match(r.stdout, /note: --skip-qdrant: nothing to skip, calm needs no Qdrant/);
+    assert.ok(r.stdout.includes(`install record: ${join(t.calmHome, 'install', 'manifest.json')}`), r.stdout);
+    assert.ok(existsSync(join(t.calmHome, 'install', 'manifest.json')));
+    const quiet = await cli('install', '--yes', '--skip-server', '--json', '--skip-qdrant');
+    const report = JSON.parse(quiet.stdout) as { notes: string[] };
+    assert.equal(report.notes.length, 1);
+    assert.match(report.notes[0]!, /calm needs no Qdrant/);
+  });
+
   test('install without --yes and without a terminal refuses, changing nothing', async () => {
     const r = await cli('install', '--skip-server');
     assert.equal(r.code, 2);

@@ -90,13 +90,17 @@ describe('calm orchestration CLI', () => {
 
     // SPEC → DESIGN: the gate is required; two spec approvals pass it
     await refused(['task', 'transition', 'SPEC-001', 'DESIGN'], /Gate SPEC-DESIGN required for SPEC-001: it has not passed/);
+    // CALM's --gate-result is the caller's word, not a gate: pass is checked, fail keeps the task where it is
+    await refused(['task', 'transition', 'SPEC-001', 'DESIGN', '--gate-result', 'pass'], /Gate SPEC-DESIGN required for SPEC-001: .*calm gate check SPEC-001 SPEC-DESIGN/);
+    await refused(['task', 'transition', 'SPEC-001', 'DESIGN', '--gate-result', 'fail'], /reported as failed \(--gate-result fail\): SPEC-001 stays in SPEC\. .*'calm gate check SPEC-001 SPEC-DESIGN'/);
+    await refused(['task', 'transition', 'SPEC-001', 'DESIGN', '--gate-result', 'maybe'], /--gate-result must be pass or fail/);
     const noReviews = await calm(['gate', 'check', 'SPEC-001', 'SPEC-DESIGN']);
     assert.equal(noReviews.code, 1);
     assert.match(noReviews.stdout, /\[FAIL\] spec_reviews\n\s+0\/2 spec reviews approved[\s\S]*GATE FAILED/);
     await ok(['review', 'record', 'SPEC-001', 'spec', 'approved', '--worker', 'W-1']);
     await ok(['review', 'record', 'SPEC-001', 'spec', 'approved', '--worker', 'W-2']);
     assert.match((await ok(['gate', 'check', 'SPEC-001', 'SPEC-DESIGN'])).stdout, /\[PASS\] spec_reviews[\s\S]*GATE PASSED/);
-    assert.match((await ok(['task', 'transition', 'SPEC-001', 'DESIGN'])).stdout, /^Transitioned SPEC-001 to DESIGN$/m);
+    assert.match((await ok(['task', 'transition', 'SPEC-001', 'DESIGN', '--gate-result', 'pass'])).stdout, /^Transitioned SPEC-001 to DESIGN$/m);
 
     // DESIGN → IMPLEMENT: the proposal in the worktree, two proposal approvals
     commit(wt, { 'planning_docs/SPEC-001/proposal.md': '# Proposal\nReturn 42.\n' }, 'proposal');
@@ -250,10 +254,16 @@ describe('calm orchestration CLI', () => {
     await ok(['gate', 'check', 'BUG-001', 'TESTED-MERGED']);
     await ok(['task', 'transition', 'BUG-001', 'MERGED']);
 
-    // going back for rework needs a reason, and is recorded as forced
-    await refused(['task', 'update', 'BUG-001', '--phase', 'FIXED'], /needs --reason/);
-    await ok(['task', 'update', 'BUG-001', '--phase', 'TESTED', '--reason', 'one more check']);
+    // going back for rework is recorded as forced, with the reason given or (CALM's scripts give none) a default one
+    assert.match((await ok(['task', 'update', 'BUG-001', '--phase', 'TESTED'])).stdout, /^Updated task BUG-001 \(phase: TESTED\)$/m);
     await ok(['task', 'update', 'BUG-001', '--phase', 'MERGED', '--reason', 'done checking']);
+    assert.deepEqual(
+      query(t, "SELECT to_phase, forced, reason FROM phase_transitions WHERE task_id = 'BUG-001' AND gate_result = 'forced' AND gate_details LIKE 'set with%' ORDER BY id"),
+      [
+        { to_phase: 'TESTED', forced: 1, reason: 'set with task update --phase (no --reason given)' },
+        { to_phase: 'MERGED', forced: 1, reason: 'done checking' },
+      ],
+    );
 
     // remove (not merge): refused from inside the worktree, then the branch stays and the path is NULL
     await refused(['worktree', 'remove', 'BUG-001', '--yes'], /Cannot proceed: your shell is inside the worktree/, { cwd: wt });

@@ -93,7 +93,15 @@ export interface TransitionInput {
   readonly force?: boolean;
   readonly reason?: string;
   readonly details?: string;
+  /**
+   * CALM's `--gate-result pass|fail`: the caller's own verdict. calm does not take it on trust: `pass`
+   * still needs the gate to have passed here (`calm gate check`), `fail` refuses to move the task.
+   */
+  readonly claimedGateResult?: string;
 }
+
+/** The reason recorded when `task update --phase` is given none (CALM's scripts never pass one). */
+export const DEFAULT_SET_PHASE_REASON = 'set with task update --phase (no --reason given)';
 
 export class TaskService {
   constructor(
@@ -148,7 +156,8 @@ export class TaskService {
 
   /**
    * Sets only the given fields. `phase` moves a task anywhere in its machine (going back for rework);
-   * it needs a reason and is recorded in the history as forced, unlike CALM's silent overwrite.
+   * it is recorded in the history as forced with its reason (a default one when none is given),
+   * unlike CALM's silent overwrite.
    */
   update(id: string, input: UpdateTaskInput): Task {
     const task = this.get(id);
@@ -157,7 +166,6 @@ export class TaskService {
     let phase: string | undefined;
     if (input.phase !== undefined) {
       phase = validatePhase(input.phase, task.task_type);
-      if (!input.reason?.trim()) throw refused(`Setting the phase directly needs --reason "…" (it is recorded in the task's history); use 'calm task transition' to move forward through a gate`);
       sets.push('phase = ?');
       params.push(phase);
     } else if (input.reason !== undefined) {
@@ -171,7 +179,7 @@ export class TaskService {
       sets.push('blocked_by = ?');
       params.push(JSON.stringify(ids));
     }
-    if (sets.length === 0) throw refused('Nothing to update: give --phase (with --reason), --specialist, --notes or --blocked-by');
+    if (sets.length === 0) throw refused('Nothing to update: give --phase (and --reason), --specialist, --notes or --blocked-by');
     const now = nowIso();
     const write = this.db.transaction(() => {
       this.db.prepare(`UPDATE tasks SET ${sets.join(', ')}, updated_at = ? WHERE id = ?`).run(...params, now, id);
@@ -179,7 +187,7 @@ export class TaskService {
         this.db
           .prepare(`INSERT INTO phase_transitions (task_id, from_phase, to_phase, gate_result, gate_details, forced, reason, transitioned_at)
                     VALUES (?, ?, ?, 'forced', 'set with task update --phase', 1, ?, ?)`)
-          .run(id, task.phase, phase, input.reason!.trim(), now);
+          .run(id, task.phase, phase, input.reason?.trim() || DEFAULT_SET_PHASE_REASON, now);
       }
     });
     write.immediate();
@@ -198,6 +206,11 @@ export class TaskService {
       throw refused(`Invalid transition: ${task.phase} -> ${to} for ${task.task_type}${this.nextHint(task)}`);
     }
     const name = transitionName(task.phase, to);
+    const claimed = input.claimedGateResult?.trim().toLowerCase();
+    if (claimed !== undefined && claimed !== 'pass' && claimed !== 'fail') throw refused(`--gate-result must be pass or fail, not '${input.claimedGateResult}'`);
+    if (claimed === 'fail') {
+      throw refused(`Gate ${name} reported as failed (--gate-result fail): ${id} stays in ${task.phase}. Fix it, then run 'calm gate check ${id} ${name}' and transition again`);
+    }
     const reason = input.reason?.trim();
     if (input.force && !reason) throw refused('--force needs --reason "…": the reason is recorded in the transition history');
     let commit: string | null = null;
