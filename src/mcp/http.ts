@@ -1,15 +1,18 @@
 /**
- * @module The daemon's HTTP side on node:http: `GET /health`, and MCP Streamable HTTP at `/mcp`,
- * stateless (a fresh McpServer and transport per request, over the one shared App). Only local
+ * @module The daemon's HTTP side on node:http: `GET /health`, and MCP Streamable HTTP at `/mcp`:
+ * a client that initializes gets a session (http-sessions.ts), a request without a session id is
+ * stateless (a fresh McpServer and transport per request), all over the one shared App. Only local
  * callers get in: the Host header must name this server on loopback and an Origin, when sent, must be
  * local, so a web page cannot reach the daemon through DNS rebinding.
  */
 import { createServer as createHttpServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { App } from '../app.js';
 import { asCalmError, CalmError, describeCause } from '../errors.js';
 import { HookContextService, parseHookQuery } from '../services/hooks/hook-context.js';
+import { McpSessions } from './http-sessions.js';
 import type { Logger } from './result.js';
 import { createServer } from './server.js';
 import { healthBody } from './tools/health.js';
@@ -114,7 +117,15 @@ function readBody(req: IncomingMessage): Promise<BodyResult> {
   });
 }
 
-async function handleMcpPost(app: App, req: IncomingMessage, res: ServerResponse, options: HttpServerOptions): Promise<void> {
+const sessionIdOf = (req: IncomingMessage): string | undefined => {
+  const id = req.headers['mcp-session-id'];
+  return typeof id === 'string' && id !== '' ? id : undefined;
+};
+
+/** The spec's answer to an unknown or ended session: 404, and the client starts a new one. */
+const sessionGone = (res: ServerResponse): void => sendJson(res, 404, rpcError(-32001, 'Session not found'));
+
+async function handleMcpPost(app: App, req: IncomingMessage, res: ServerResponse, options: HttpServerOptions, sessions: McpSessions): Promise<void> {
   const body = await readBody(req);
   if (!body.ok) {
     sendJson(res, 413, rpcError(-32000, `Request body too large (limit ${MAX_BODY_BYTES / 1024 / 1024} MB)`), { connection: 'close' });
@@ -127,8 +138,14 @@ async function handleMcpPost(app: App, req: IncomingMessage, res: ServerResponse
     sendJson(res, 400, rpcError(-32700, 'Parse error: invalid JSON'));
     return;
   }
+  const sessionId = sessionIdOf(req);
+  if (sessionId !== undefined) {
+    if (!(await sessions.handle(sessionId, req, res, parsed))) sessionGone(res);
+    return;
+  }
+  if (isInitializeRequest(parsed)) return sessions.start(req, res, parsed);
   // stateless: one server and one transport per request, over the shared App
-  const server = createServer(app, options.log);
+  const server = createServer(app, options.log, { repoFromRoots: true });
   const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
   transport.onerror = (e) => options.debug?.(`mcp transport: ${e.message}`);
   res.on('close', () => {
@@ -155,7 +172,7 @@ async function handleHookQuery(app: App, req: IncomingMessage, res: ServerRespon
   }
 }
 
-async function route(app: App, req: IncomingMessage, res: ServerResponse, options: HttpServerOptions, allowedHosts: ReadonlySet<string>, port: number): Promise<void> {
+async function route(app: App, req: IncomingMessage, res: ServerResponse, options: HttpServerOptions, allowedHosts: ReadonlySet<string>, port: number, sessions: McpSessions): Promise<void> {
   const refusal = rejectForeign(req, allowedHosts, port);
   if (refusal) {
     req.resume();
@@ -182,9 +199,14 @@ async function route(app: App, req: IncomingMessage, res: ServerResponse, option
     return;
   }
   if (path === '/mcp' || path === '/mcp/') {
-    if (method === 'POST') return handleMcpPost(app, req, res, options);
+    if (method === 'POST') return handleMcpPost(app, req, res, options, sessions);
+    const sessionId = sessionIdOf(req);
+    if ((method === 'GET' || method === 'DELETE') && sessionId !== undefined) {
+      if (!(await sessions.handle(sessionId, req, res))) sessionGone(res);
+      return;
+    }
     req.resume();
-    // stateless: there is no server-to-client stream to open (GET) and no session to end (DELETE)
+    // without a session there is no server-to-client stream to open (GET) and nothing to end (DELETE)
     sendJson(res, 405, rpcError(-32000, 'Method not allowed.'), { allow: 'POST' });
     return;
   }
@@ -257,10 +279,11 @@ async function listenError(e: unknown, host: string, port: number): Promise<Calm
 export async function startHttpServer(app: App, options: HttpServerOptions): Promise<RunningHttpServer> {
   let allowedHosts: ReadonlySet<string> = new Set(LOOPBACK_NAMES);
   let port = options.port;
+  const sessions = new McpSessions(() => createServer(app, options.log, { repoFromRoots: true }), (m) => options.debug?.(m));
   const server = createHttpServer((req, res) => {
     const started = Date.now();
     res.on('finish', () => options.debug?.(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started} ms`));
-    route(app, req, res, options, allowedHosts, port).catch((e: unknown) => {
+    route(app, req, res, options, allowedHosts, port, sessions).catch((e: unknown) => {
       options.log(`request ${req.method} ${req.url} failed: ${describeCause(e)}`);
       sendJson(res, 500, rpcError(-32603, 'Internal server error'));
     });
@@ -272,6 +295,7 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
   try {
     await listen(server, options.host, options.port);
   } catch (e) {
+    await sessions.closeAll();
     throw await listenError(e, options.host, options.port);
   }
   port = (server.address() as AddressInfo).port;
@@ -285,11 +309,14 @@ export async function startHttpServer(app: App, options: HttpServerOptions): Pro
         // in-flight requests may finish; whatever is still open after 3 s is cut
         const force = setTimeout(() => server.closeAllConnections(), 3_000);
         force.unref();
-        server.close(() => {
-          clearTimeout(force);
-          resolve();
+        // sessions first: their open event streams would otherwise hold the server open until the cut
+        void sessions.closeAll().then(() => {
+          server.close(() => {
+            clearTimeout(force);
+            resolve();
+          });
+          server.closeIdleConnections();
         });
-        server.closeIdleConnections();
       });
       return closing;
     },

@@ -19,7 +19,12 @@ export const SERVER_INSTRUCTIONS =
   'calm is a local memory and learning system. Store durable facts, preferences and decisions with ' +
   'store_memory and look them up with retrieve_memories before you start work.';
 
-export function createServer(app: App, log: Logger): McpServer {
+export interface ServerOptions {
+  /** Git tools without repo_path ask the client for its MCP roots (the HTTP daemon runs in nobody's project). */
+  readonly repoFromRoots?: boolean;
+}
+
+export function createServer(app: App, log: Logger, options: ServerOptions = {}): McpServer {
   // logging: clients may set a level (logging/setLevel); the SDK answers it once the capability is declared
   const server = new McpServer({ name: 'calm', version: VERSION }, { instructions: SERVER_INSTRUCTIONS, capabilities: { logging: {} } });
   registerHealthTools(server, log);
@@ -28,7 +33,7 @@ export function createServer(app: App, log: Logger): McpServer {
   registerGhapTools(server, app, log);
   registerLearningTools(server, app, log);
   registerCodeTools(server, app, log);
-  registerGitTools(server, app, log);
+  registerGitTools(server, app, log, { repoFromRoots: options.repoFromRoots ?? false });
   registerContextTools(server, app, log);
   return server;
 }

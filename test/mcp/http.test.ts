@@ -99,7 +99,7 @@ describe('HTTP server (in-process)', () => {
     }
   });
 
-  test('/mcp/ with a trailing slash is the same endpoint; GET and DELETE are 405 (stateless)', async () => {
+  test('/mcp/ with a trailing slash is the same endpoint; GET and DELETE without a session are 405', async () => {
     const r = await raw(`${base}/mcp/`, { method: 'POST', headers: MCP_HEADERS, body: INITIALIZE });
     assert.equal(r.status, 200, r.body);
     assert.match(r.body, /"serverInfo":\{"name":"calm"/);

@@ -3,14 +3,25 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { App } from '../../app.js';
 import { SEARCH_MODES } from '../../services/validation.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { GitService } from '../../services/git/index.js';
 import { runTool, type Logger } from '../result.js';
+import { repoFromRoots } from '../roots.js';
 
 const repoPath = z
   .string()
   .optional()
-  .describe("Path of the git repository (or any folder inside it); default: the server's working directory");
+  .describe("Path of the git repository (or any folder inside it); default: the client's working directory (stdio) or its first MCP root inside a git repository (HTTP)");
 
-export function registerGitTools(server: McpServer, app: App, log: Logger): void {
+export interface GitToolOptions {
+  /** A call without repo_path uses the client's MCP roots (HTTP daemon) instead of the process's working directory (stdio). */
+  readonly repoFromRoots?: boolean;
+}
+
+export function registerGitTools(server: McpServer, app: App, log: Logger, options: GitToolOptions = {}): void {
+  const gitFor = (extra: RequestHandlerExtra<ServerRequest, ServerNotification>): GitService =>
+    options.repoFromRoots ? app.git.withDefaultDir(repoFromRoots(server, extra)) : app.git;
   server.registerTool(
     'index_commits',
     {
@@ -24,7 +35,7 @@ export function registerGitTools(server: McpServer, app: App, log: Logger): void
       },
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
-    (args) => runTool(() => app.git.indexCommits(args), log),
+    (args, extra) => runTool(() => gitFor(extra).indexCommits(args), log),
   );
 
   server.registerTool(
@@ -42,7 +53,7 @@ export function registerGitTools(server: McpServer, app: App, log: Logger): void
       },
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
-    (args) => runTool(() => app.git.searchCommits(args), log),
+    (args, extra) => runTool(() => gitFor(extra).searchCommits(args), log),
   );
 
   server.registerTool(
@@ -57,7 +68,7 @@ export function registerGitTools(server: McpServer, app: App, log: Logger): void
       },
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
-    (args) => runTool(() => app.git.fileHistory(args), log),
+    (args, extra) => runTool(() => gitFor(extra).fileHistory(args), log),
   );
 
   server.registerTool(
@@ -73,7 +84,7 @@ export function registerGitTools(server: McpServer, app: App, log: Logger): void
       },
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
-    (args) => runTool(() => app.git.churnHotspots(args), log),
+    (args, extra) => runTool(() => gitFor(extra).churnHotspots(args), log),
   );
 
   server.registerTool(
@@ -87,6 +98,6 @@ export function registerGitTools(server: McpServer, app: App, log: Logger): void
       },
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
-    (args) => runTool(() => app.git.codeAuthors(args), log),
+    (args, extra) => runTool(() => gitFor(extra).codeAuthors(args), log),
   );
 }

@@ -8,7 +8,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { validationError } from '../../errors.js';
 import { validateLimit } from '../validation.js';
 import { type CommitInfo, type FileChange, filesChanged, readCommits } from './log.js';
-import { type GitRepo, openRepo, repoRelative } from './repository.js';
+import { type GitRepo, openRepo, repoRelative, type DefaultDir } from './repository.js';
 
 const HISTORY_CAP = 100_000;
 
@@ -82,7 +82,7 @@ const changeTo = (c: CommitInfo, path: string): FileChange | undefined =>
   c.files.find((f) => f.path === path) ?? c.files.find((f) => f.old_path === path);
 
 export class GitAnalysis {
-  constructor(private readonly defaultDir: () => string) {}
+  constructor(private readonly defaultDir: DefaultDir) {}
 
   private async fileCommits(repo: GitRepo, rawPath: string, limit: number): Promise<{ path: string; commits: CommitInfo[] }> {
     const path = repoRelative(repo, rawPath);
@@ -95,7 +95,7 @@ export class GitAnalysis {
   async fileHistory(input: FileHistoryInput): Promise<{ commits: FileHistoryCommit[]; count: number; path: string }> {
     const rawPath = validatePath(input.path);
     const limit = validateLimit(input.limit ?? 100, 1, 500);
-    const repo = await openRepo(input.repo_path ?? repoOfPath(rawPath), this.defaultDir(), 'Git file history');
+    const repo = await openRepo(input.repo_path ?? repoOfPath(rawPath), this.defaultDir, 'Git file history');
     const { path, commits } = await this.fileCommits(repo, rawPath, limit);
     const out = commits.map((c) => {
       const change = changeTo(c, path);
@@ -111,7 +111,7 @@ export class GitAnalysis {
     const days = validateRange(input.days ?? 90, 1, 365, 'Days');
     const limit = validateLimit(input.limit ?? 10, 1, 50);
     const minChanges = validateRange(input.min_changes ?? 3, 1, 1000, 'Min_changes');
-    const repo = await openRepo(input.repo_path, this.defaultDir(), 'Git churn analysis');
+    const repo = await openRepo(input.repo_path, this.defaultDir, 'Git churn analysis');
     const since = new Date(Date.now() - days * 86_400_000);
     const commits = await readCommits(repo, { since, limit: HISTORY_CAP });
     const byPath = new Map<string, { commits: number; ins: number; del: number; authors: Set<string>; last: string }>();
@@ -139,7 +139,7 @@ export class GitAnalysis {
 
   async codeAuthors(input: AuthorsInput): Promise<{ authors: AuthorStats[]; count: number; path: string }> {
     const rawPath = validatePath(input.path);
-    const repo = await openRepo(input.repo_path ?? repoOfPath(rawPath), this.defaultDir(), 'Git author analysis');
+    const repo = await openRepo(input.repo_path ?? repoOfPath(rawPath), this.defaultDir, 'Git author analysis');
     const { path, commits } = await this.fileCommits(repo, rawPath, HISTORY_CAP);
     const byAuthor = new Map<string, Omit<AuthorStats, 'author' | 'percentage'>>();
     // newest first: the first email seen is the author's current one

@@ -17,7 +17,7 @@ import type { CollectionGuard } from '../collection-guard.js';
 import type { SearchEngine } from '../search.js';
 import { validateLimit, validateQuery, validateSearchMode } from '../validation.js';
 import { type CommitInfo, deletionsOf, filesChanged, insertionsOf, readCommits } from './log.js';
-import { type GitRepo, headSha, isAncestor, openRepo } from './repository.js';
+import { type GitRepo, headSha, isAncestor, openRepo, type DefaultDir } from './repository.js';
 import { parseSince } from './since.js';
 
 const COLLECTION = COLLECTIONS.commits;
@@ -110,14 +110,14 @@ export class CommitIndex {
     private readonly guard: CollectionGuard,
     private readonly search: SearchEngine,
     private readonly repo: CodeIndexRepository,
-    private readonly defaultDir: () => string,
+    private readonly defaultDir: DefaultDir,
   ) {}
 
   async index(input: IndexCommitsInput, onProgress?: (p: CommitProgress) => void): Promise<IndexCommitsResult> {
     const since = input.since === undefined ? undefined : parseSince(input.since);
     const limit = validateIndexLimit(input.limit);
     const force = input.force ?? false;
-    const repo = await openRepo(input.repo_path, this.defaultDir(), 'Git commit indexing');
+    const repo = await openRepo(input.repo_path, this.defaultDir, 'Git commit indexing');
     const started = performance.now();
     const head = await headSha(repo);
     const state = this.repo.gitState(repo.key);
@@ -217,7 +217,7 @@ export class CommitIndex {
     const filter: Record<string, string | { $gte: number }> = {};
     if (input.author !== undefined) filter.author = input.author;
     if (since) filter.timestamp = { $gte: since.getTime() / 1000 };
-    if (input.repo_path !== undefined) filter.repo_path = (await openRepo(input.repo_path, this.defaultDir(), 'Git commit search')).key;
+    if (input.repo_path !== undefined) filter.repo_path = (await openRepo(input.repo_path, this.defaultDir, 'Git commit search')).key;
     const hits = await this.search.search(COLLECTION, { query, mode, limit, filter });
     const results = hits.map(toHit);
     return { results, count: results.length };

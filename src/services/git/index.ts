@@ -5,6 +5,7 @@ import type { RecordStore } from '../../store/records/record-store.js';
 import type { CollectionGuard } from '../collection-guard.js';
 import type { SearchEngine } from '../search.js';
 import { type AuthorsInput, type ChurnInput, type FileHistoryInput, GitAnalysis } from './analysis.js';
+import type { DefaultDir } from './repository.js';
 import { CommitIndex, type CommitProgress, type IndexCommitsInput, type SearchCommitsInput } from './commit-index.js';
 
 export class GitService {
@@ -13,11 +14,17 @@ export class GitService {
 
   /** `defaultDir`: where to look for a repository when a call names none (the caller's working directory). */
   constructor(
-    records: RecordStore, embedder: () => Promise<Embedder>, guard: CollectionGuard, search: SearchEngine, repo: CodeIndexRepository,
-    defaultDir: () => string,
+    private readonly records: RecordStore, private readonly embedder: () => Promise<Embedder>, private readonly guard: CollectionGuard,
+    private readonly search: SearchEngine, private readonly repo: CodeIndexRepository,
+    defaultDir: DefaultDir,
   ) {
     this.commits = new CommitIndex(records, embedder, guard, search, repo, defaultDir);
     this.analysis = new GitAnalysis(defaultDir);
+  }
+
+  /** The same service for a caller whose default repository is found another way (an HTTP client's MCP roots). */
+  withDefaultDir(defaultDir: DefaultDir): GitService {
+    return new GitService(this.records, this.embedder, this.guard, this.search, this.repo, defaultDir);
   }
 
   indexCommits(input: IndexCommitsInput, onProgress?: (p: CommitProgress) => void): ReturnType<CommitIndex['index']> {

@@ -24,10 +24,17 @@ function expand(p: string): string {
   return resolve(p === '~' || p.startsWith('~/') ? homedir() + p.slice(1) : p);
 }
 
+/**
+ * Where a call that names no repository looks: the caller's working directory over stdio and in the
+ * CLI; over HTTP, the client's MCP roots (the daemon's own directory is nobody's project). It may
+ * throw a clear error instead.
+ */
+export type DefaultDir = () => string | Promise<string>;
+
 /** `feature` names the tool in the not-available message, as CALM did ("Git commit indexing", ...). */
-export async function openRepo(repoPath: unknown, fallbackDir: string, feature: string): Promise<GitRepo> {
+export async function openRepo(repoPath: unknown, fallbackDir: DefaultDir, feature: string): Promise<GitRepo> {
   if (repoPath !== undefined && (typeof repoPath !== 'string' || repoPath.trim() === '')) throw validationError('repo_path cannot be empty');
-  const dir = expand((repoPath as string | undefined) ?? fallbackDir);
+  const dir = expand((repoPath as string | undefined) ?? (await fallbackDir()));
   if (!existsSync(dir)) throw validationError(`Repository path not found: ${dir}`);
   const start = statSync(dir).isDirectory() ? dir : dirname(dir);
   const notRepo = (): CalmError =>
@@ -71,5 +78,15 @@ export async function isAncestor(repo: GitRepo, ancestor: string, of: string): P
     return (await repo.git.raw(['merge-base', ancestor, of])).trim() === ancestor;
   } catch {
     return false; // e.g. the ancestor no longer exists after a gc
+  }
+}
+
+/** Whether `dir` is a folder inside a git working tree. */
+export async function isInsideGitRepo(dir: string): Promise<boolean> {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return false;
+  try {
+    return (await simpleGit({ baseDir: dir }).raw(['rev-parse', '--is-inside-work-tree'])).trim() === 'true';
+  } catch {
+    return false;
   }
 }
