@@ -1,11 +1,17 @@
 /** @module The embedder interface every model implements. */
+import type { EmbedPurpose } from './model-profile.js';
+
+export type { EmbedPurpose } from './model-profile.js';
 
 export interface Embedder {
   /** Stable identity recorded on every collection, e.g. `hash-v1` or `onnx:Xenova/all-MiniLM-L6-v2`. */
   readonly id: string;
   readonly dim: number;
-  /** One L2-normalised vector per text, in order. An empty input gives an empty output. */
-  embed(texts: readonly string[]): Promise<Float32Array[]>;
+  /**
+   * One L2-normalised vector per text, in order. An empty input gives an empty output. `purpose`
+   * (default 'document') lets models trained with query/document prompts use them; others ignore it.
+   */
+  embed(texts: readonly string[], purpose?: EmbedPurpose): Promise<Float32Array[]>;
   /** Releases native resources (ONNX sessions); safe to call more than once. */
   dispose?(): Promise<void>;
 }

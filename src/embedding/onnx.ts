@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FeatureExtractionPipeline } from '@huggingface/transformers';
 import { CalmError } from '../errors.js';
-import { l2normalize, type Embedder } from './embedder.js';
+import { l2normalize, type EmbedPurpose, type Embedder } from './embedder.js';
+import { modelProfile, type ModelProfile } from './model-profile.js';
 
 export interface OnnxEmbedderOptions {
   /** Hub model id (e.g. 'Xenova/all-MiniLM-L6-v2') or an absolute path to a local model folder. */
@@ -89,12 +90,13 @@ function precheck(opts: OnnxEmbedderOptions): void {
   }
 }
 
-export async function loadOnnxEmbedder(opts: OnnxEmbedderOptions): Promise<Embedder> {
+export async function loadOnnxEmbedder(opts: OnnxEmbedderOptions): Promise<Embedder & { readonly profile: ModelProfile }> {
   precheck(opts);
   const local = path.isAbsolute(opts.model);
 
   let pipe: FeatureExtractionPipeline;
   let dim: number;
+  let profile: ModelProfile;
   try {
     // Lazy: transformers.js and onnxruntime take hundreds of ms to import; most commands never embed.
     const { pipeline, env, LogLevel } = await import('@huggingface/transformers');
@@ -126,11 +128,13 @@ export async function loadOnnxEmbedder(opts: OnnxEmbedderOptions): Promise<Embed
         : undefined,
     });
 
+    // pooling and prompts from the model's own files (read after loading: a hub model is on disk now)
+    profile = modelProfile(modelDir(opts.model, opts.cacheDir), opts.model);
     const hidden = (pipe.model.config as { hidden_size?: unknown }).hidden_size;
     if (typeof hidden === 'number' && Number.isInteger(hidden) && hidden > 0) {
       dim = hidden;
     } else {
-      const probe = await pipe(['dimension probe'], { pooling: 'mean', normalize: true });
+      const probe = await pipe(['dimension probe'], { pooling: profile.pooling, normalize: true });
       dim = probe.dims[1] ?? 0;
       if (dim <= 0) throw new Error(`model output has unexpected shape [${probe.dims.join(', ')}]`);
     }
@@ -142,12 +146,14 @@ export async function loadOnnxEmbedder(opts: OnnxEmbedderOptions): Promise<Embed
   return {
     id: opts.id,
     dim,
-    async embed(texts: readonly string[]): Promise<Float32Array[]> {
+    profile,
+    async embed(texts: readonly string[], purpose: EmbedPurpose = 'document'): Promise<Float32Array[]> {
       if (disposed) throw new CalmError('not_available', `Embedding model ${opts.model} has been disposed.`);
       const vectors: Float32Array[] = [];
+      const prompt = profile.prompts[purpose];
       for (let start = 0; start < texts.length; start += BATCH_SIZE) {
-        const batch = texts.slice(start, start + BATCH_SIZE);
-        const out = await pipe(batch, { pooling: 'mean', normalize: true });
+        const batch = texts.slice(start, start + BATCH_SIZE).map((t) => prompt + t);
+        const out = await pipe(batch, { pooling: profile.pooling, normalize: true });
         const data = out.data as Float32Array;
         if (out.dims[0] !== batch.length || out.dims[1] !== dim) {
           throw new CalmError(

@@ -70,7 +70,7 @@ export class SearchEngine {
   }
 
   private async semantic(collection: string, query: string, limit: number, filter: Filter | undefined): Promise<ScoredRecord[]> {
-    const [vector] = await (await this.embedder()).embed([query]);
+    const [vector] = await (await this.embedder()).embed([query], 'query');
     return this.records.search(collection, vector!, { limit, filter });
   }
 }

@@ -144,7 +144,7 @@ export class PromptContextService {
     let vector: Float32Array | undefined;
     if (mode === 'semantic') {
       embedder = await this.deps.embedder();
-      vector = (await embedder.embed([query]))[0];
+      vector = (await embedder.embed([query], 'query'))[0];
     }
     const thresholds = thresholdsFor(embedder?.id ?? '');
 
