@@ -1,9 +1,10 @@
 /**
- * The Qdrant RecordStore: the shared contract, unchanged, against the in-repo fake Qdrant server by
- * default, or against a real server when QDRANT_URL is set (QDRANT_API_KEY too if it needs one). A real
+ * The Qdrant RecordStore: the shared contract, unchanged, against the in-repo fake Qdrant server, and
+ * against a real server when CALM_TEST_QDRANT_URL (alias QDRANT_URL) is set, with
+ * CALM_TEST_QDRANT_API_KEY (alias QDRANT_API_KEY) if it needs one; skipped, saying so, otherwise. A real
  * server must not hold collections the contract uses (memories, values, ghap_full, …): the suite refuses
- * to start rather than touch them. Then a few checks beneath the interface (ids, payload layout, the
- * shadow collection, upsertWith's put-back, an unreachable server).
+ * to start rather than touch them. Then a few checks beneath the interface on the fake (ids, payload
+ * layout, the shadow collection, upsertWith's put-back, an unreachable server).
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
@@ -12,51 +13,49 @@ import { CalmError } from '../../../src/errors.js';
 import { pointId, uuidv5 } from '../../../src/store/records/qdrant/ids.js';
 import { QdrantRecordStore } from '../../../src/store/records/qdrant/index.js';
 import { type FakeQdrant, startFakeQdrant } from '../../fakes/qdrant-server.js';
+import { assertThrowaway, dropCollections, REAL_QDRANT_API_KEY, REAL_QDRANT_SKIP, REAL_QDRANT_URL } from '../../helpers/real-qdrant.js';
 import { type OpenedStore, prng, randomUnit, recordStoreContract } from './contract.js';
 
-const REAL_URL = process.env.QDRANT_URL;
-const REAL_KEY = process.env.QDRANT_API_KEY;
 /** Every collection the contract (and this file) may create; a real server is cleaned of exactly these. */
 const TOUCHED = ['memories', 'values', 'ghap_full', 'a'.repeat(48)].flatMap((n) => [n, `${n}__reembed`]);
 
-let fake: FakeQdrant | undefined;
+let fake: FakeQdrant;
 let url: string;
 
 before(async () => {
-  if (REAL_URL) {
-    url = REAL_URL;
-    const client = new QdrantClient({ url, ...(REAL_KEY ? { apiKey: REAL_KEY } : {}), checkCompatibility: false });
-    const existing = (await client.getCollections()).collections.map((c) => c.name).filter((n) => TOUCHED.includes(n));
-    if (existing.length > 0) throw new Error(`QDRANT_URL=${url} already holds ${existing.join(', ')}: run the contract against a throwaway server`);
-  } else {
-    fake = await startFakeQdrant();
-    url = fake.url;
-  }
+  fake = await startFakeQdrant();
+  url = fake.url;
 });
 after(async () => {
   await fake?.stop();
 });
 
 async function wipe(): Promise<void> {
-  if (fake) {
-    fake.collections.clear();
-    fake.snapshots.clear();
-    return;
-  }
-  const client = new QdrantClient({ url, ...(REAL_KEY ? { apiKey: REAL_KEY } : {}), checkCompatibility: false });
-  for (const n of TOUCHED) await client.deleteCollection(n).catch(() => undefined);
+  fake.collections.clear();
+  fake.snapshots.clear();
 }
 
-const connect = (): QdrantRecordStore => new QdrantRecordStore({ url, ...(REAL_KEY ? { apiKey: REAL_KEY } : {}) });
+const connect = (): QdrantRecordStore => new QdrantRecordStore({ url });
 
 async function openFresh(): Promise<OpenedStore> {
   await wipe();
   return { store: connect(), reopen: async () => connect(), cleanup: wipe };
 }
 
-recordStoreContract(REAL_URL ? `qdrant (${REAL_URL})` : 'qdrant (fake server)', openFresh);
+recordStoreContract('qdrant (fake server)', openFresh);
 
-describe('qdrant store internals (fake server)', { skip: REAL_URL ? 'these look inside the fake server' : false }, () => {
+describe(`against a real Qdrant${REAL_QDRANT_URL ? ` (${REAL_QDRANT_URL})` : ''}`, { skip: REAL_QDRANT_SKIP }, () => {
+  const real = (): QdrantRecordStore => new QdrantRecordStore({ url: REAL_QDRANT_URL!, ...(REAL_QDRANT_API_KEY ? { apiKey: REAL_QDRANT_API_KEY } : {}) });
+  const clean = (): Promise<void> => dropCollections(TOUCHED);
+  before(() => assertThrowaway(TOUCHED));
+  after(clean);
+  recordStoreContract(`qdrant (${REAL_QDRANT_URL ?? 'real server'})`, async () => {
+    await clean();
+    return { store: real(), reopen: async () => real(), cleanup: clean };
+  });
+});
+
+describe('qdrant store internals (fake server)', () => {
   let store: QdrantRecordStore;
   const DIM = 4;
   const rec = (id: string, text = `text of ${id}`, payload: Record<string, unknown> = { id }) => ({ id, text, payload, vector: randomUnit(prng(id.length + 7), DIM) });
