@@ -9,10 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CalmError } from '../../src/errors.js';
-import { l2normalize } from '../../src/embedding/embedder.js';
+import { cosineSimilarity, l2normalize } from '../../src/embedding/embedder.js';
 import { modelProfile } from '../../src/embedding/model-profile.js';
 import { loadOnnxEmbedder } from '../../src/embedding/onnx.js';
 import { TINY_HIDDEN_SIZE, writeTinyBertModel } from '../fixtures/tiny-onnx-model.js';
+import { tempHome } from '../helpers/home.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'calm-profile-'));
 const cacheDir = path.join(root, 'models');
@@ -128,5 +129,27 @@ describe('the ONNX embedder uses the profile', () => {
     assert.ok(maxAbsDiff(asQuery!, asDocument!) > 1e-3 && maxAbsDiff(asQuery!, unprompted!) > 1e-3, 'the prompts change the tokens, so the vectors');
     await prompted.dispose?.();
     await plain.dispose?.();
+  });
+});
+
+describe('search embeds its query as a query', () => {
+  test('retrieve_memories: a memory found by its own text scores the query-vs-document similarity, not 1', async () => {
+    const dir = await tinyWith('tiny-search', { 'config_sentence_transformers.json': { prompts: { query: 'query: ', document: '' } } });
+    const t = tempHome();
+    const app = t.app({ CALM_EMBEDDER: dir });
+    try {
+      const text = 'the quick brown fox jumps over the lazy dog';
+      await app.memory.store({ content: text, category: 'fact' });
+      const [hit] = (await app.memory.retrieve({ query: text })).results;
+      const embedder = await app.embedder();
+      const [q] = await embedder.embed([text], 'query');
+      const [d] = await embedder.embed([text]);
+      const expected = cosineSimilarity(q!, d!);
+      assert.ok(expected < 0.999, `the prompt moves the query (${expected})`);
+      assert.ok(Math.abs(hit!.score - expected) < 1e-4, `score ${hit!.score} = cos(query vector, document vector) ${expected}`);
+    } finally {
+      await app.close();
+      t.cleanup();
+    }
   });
 });
