@@ -13,24 +13,7 @@ import { migrateBackend } from '../../src/services/migrate.js';
 import { type FakeQdrant, startFakeQdrant } from '../fakes/qdrant-server.js';
 import { json, runCli, tempHome, type TempHome } from '../helpers/home.js';
 import { prng, randomUnit } from '../helpers/random.js';
-
-/** Every record of every collection, with its vector as hex, sorted: what "identical" means. */
-async function snapshot(app: App): Promise<Record<string, string[]>> {
-  const out: Record<string, string[]> = {};
-  for (const c of await app.records.listCollections()) {
-    const rows: string[] = [];
-    for (let offset = 0; ; offset += 500) {
-      const page = await app.records.scroll(c.name, { limit: 500, offset, withVectors: true });
-      for (const r of page) {
-        const v = Buffer.from(r.vector!.buffer, r.vector!.byteOffset, r.vector!.byteLength).toString('hex');
-        rows.push(JSON.stringify([r.id, r.text, r.payload, v]));
-      }
-      if (page.length < 500) break;
-    }
-    out[`${c.name} ${c.embedder} ${c.dim}`] = rows.sort();
-  }
-  return out;
-}
+import { recordsSnapshot as snapshot } from '../helpers/records-snapshot.js';
 
 describe('calm migrate (fake Qdrant server)', () => {
   let t: TempHome;

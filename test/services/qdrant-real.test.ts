@@ -16,25 +16,11 @@ import { verifyBackup } from '../../src/services/backup/verify.js';
 import { migrateBackend } from '../../src/services/migrate.js';
 import { tempHome, type TempHome } from '../helpers/home.js';
 import { prng, randomUnit } from '../helpers/random.js';
+import { recordsSnapshot as snapshot } from '../helpers/records-snapshot.js';
 import { assertThrowaway, dropCollections, REAL_QDRANT_SKIP, REAL_QDRANT_URL, realQdrantEnv } from '../helpers/real-qdrant.js';
 
 const CALM_COLLECTIONS = ['memories', 'ghap_full', 'ghap_strategy', 'ghap_surprise', 'ghap_root_cause', 'values', 'commits', 'code_units'];
 const TOUCHED = CALM_COLLECTIONS.flatMap((n) => [n, `${n}__reembed`]);
-
-/** Every record of every collection, vectors as hex, sorted. */
-async function snapshot(app: App): Promise<Record<string, string[]>> {
-  const out: Record<string, string[]> = {};
-  for (const c of await app.records.listCollections()) {
-    const rows: string[] = [];
-    for (let offset = 0; ; offset += 500) {
-      const page = await app.records.scroll(c.name, { limit: 500, offset, withVectors: true });
-      for (const r of page) rows.push(JSON.stringify([r.id, r.text, r.payload, Buffer.from(r.vector!.buffer, r.vector!.byteOffset, r.vector!.byteLength).toString('hex')]));
-      if (page.length < 500) break;
-    }
-    out[`${c.name} ${c.embedder} ${c.dim}`] = rows.sort();
-  }
-  return out;
-}
 
 describe(`backups and migrate against a real Qdrant${REAL_QDRANT_URL ? ` (${REAL_QDRANT_URL})` : ''}`, { skip: REAL_QDRANT_SKIP }, () => {
   let t: TempHome;
