@@ -87,6 +87,22 @@ function knownFamily(names: readonly string[]): (typeof KNOWN)[number] | undefin
   return undefined;
 }
 
+/** The profile of a model known only by its hub id (before its files are on disk). */
+export function knownModelProfile(model: string): ModelProfile {
+  const known = knownFamily([model]);
+  return known ? { pooling: known.pooling, prompts: { query: known.query, document: known.document }, source: 'known model' } : DEFAULT;
+}
+
+/**
+ * What goes after the model in the embedder id: nothing for plain mean pooling without prompts (the
+ * ids calm always used), else the pooling and `+prompts`. Vectors made another way are another
+ * embedder, so a collection never mixes them (an older collection asks for `calm reembed`).
+ */
+export function profileIdSuffix(p: ModelProfile): string {
+  const prompts = p.prompts.query !== '' || p.prompts.document !== '';
+  return p.pooling === 'mean' && !prompts ? '' : `#${p.pooling}${prompts ? '+prompts' : ''}`;
+}
+
 /**
  * The profile for a model folder `dir`, known as `model` (hub id or path). Its config.json
  * `_name_or_path` also counts as a name, so a folder copied from the hub under any name is recognised.

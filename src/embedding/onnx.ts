@@ -16,6 +16,8 @@ export interface OnnxEmbedderOptions {
   cacheDir: string;
   /** false: never touch the network. */
   allowDownload: boolean;
+  /** Pooling and prompts, when the caller already decided them (the id it records depends on them); else read from the model folder. */
+  profile?: ModelProfile;
   /** Download progress, for the CLI's progress bar: one call per chunk/file event. */
   onProgress?: (p: { file: string; loaded: number; total: number }) => void;
 }
@@ -129,7 +131,7 @@ export async function loadOnnxEmbedder(opts: OnnxEmbedderOptions): Promise<Embed
     });
 
     // pooling and prompts from the model's own files (read after loading: a hub model is on disk now)
-    profile = modelProfile(modelDir(opts.model, opts.cacheDir), opts.model);
+    profile = opts.profile ?? modelProfile(modelDir(opts.model, opts.cacheDir), opts.model);
     const hidden = (pipe.model.config as { hidden_size?: unknown }).hidden_size;
     if (typeof hidden === 'number' && Number.isInteger(hidden) && hidden > 0) {
       dim = hidden;

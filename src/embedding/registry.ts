@@ -7,6 +7,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { CalmError } from '../errors.js';
 import type { Embedder } from './embedder.js';
 import { HASH_DIM, HASH_EMBEDDER_ID, HashEmbedder } from './hash.js';
+import { knownModelProfile, modelProfile, type ModelProfile, profileIdSuffix } from './model-profile.js';
 
 export const PRESETS = {
   minilm: { model: 'Xenova/all-MiniLM-L6-v2', dim: 384, note: '~11 ms per text on CPU' },
@@ -16,8 +17,8 @@ export type PresetName = keyof typeof PRESETS;
 
 export type EmbedderChoice =
   | { readonly kind: 'hash'; readonly id: string }
-  | { readonly kind: 'preset'; readonly name: PresetName; readonly model: string; readonly id: string }
-  | { readonly kind: 'folder'; readonly path: string; readonly id: string };
+  | { readonly kind: 'preset'; readonly name: PresetName; readonly model: string; readonly id: string; readonly profile: ModelProfile }
+  | { readonly kind: 'folder'; readonly path: string; readonly id: string; readonly profile?: ModelProfile | undefined };
 
 export interface EmbedderLoadOptions {
   readonly modelsDir: string;
@@ -31,12 +32,19 @@ export function parseEmbedderChoice(value: string, cwd?: string): EmbedderChoice
   if (v === 'hash') return { kind: 'hash', id: HASH_EMBEDDER_ID };
   if (v in PRESETS) {
     const name = v as PresetName;
-    return { kind: 'preset', name, model: PRESETS[name].model, id: `onnx:${PRESETS[name].model}` };
+    const profile = knownModelProfile(PRESETS[name].model);
+    return { kind: 'preset', name, model: PRESETS[name].model, id: `onnx:${PRESETS[name].model}${profileIdSuffix(profile)}`, profile };
   }
   if (v.includes('/') || v.startsWith('.') || v.startsWith('~')) {
     // process.cwd() only when needed: it throws when the shell sits in a deleted directory
     const path = isAbsolute(v) ? v : v.startsWith('~') ? join(process.env.HOME ?? '', v.slice(1)) : resolve(cwd ?? process.cwd(), v);
-    return { kind: 'folder', path, id: `onnx:folder:${path}` };
+    let profile: ModelProfile | undefined;
+    try {
+      profile = modelProfile(path, path);
+    } catch {
+      profile = undefined; // a broken profile file: loading the model says what is wrong
+    }
+    return { kind: 'folder', path, id: `onnx:folder:${path}${profile ? profileIdSuffix(profile) : ''}`, profile };
   }
   throw new CalmError(
     'config_error',
@@ -74,6 +82,7 @@ export async function loadEmbedder(choice: EmbedderChoice, options: EmbedderLoad
     id: choice.id,
     cacheDir: options.modelsDir,
     allowDownload: choice.kind === 'preset' && options.allowDownload,
+    ...(choice.profile ? { profile: choice.profile } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
 }

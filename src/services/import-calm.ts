@@ -4,9 +4,10 @@
  * CALM's SQLite file: the orchestration tables, sessions and journal (sqlite-tables.ts). Resolved GHAP
  * entries also become rows of calm's `ghap_entries`, written with their axis records as one unit.
  *
- * Vectors: CALM embedded these collections with nomic-embed-text-v1.5 (768-d, no task prefix). When
- * calm is configured with the same model (the `nomic` preset) CALM's vectors are kept; with any other
- * embedder the texts are embedded again, since calm never mixes embedders in a collection.
+ * Vectors: CALM embedded these collections with nomic-embed-text-v1.5 (768-d, no task prefix). calm's
+ * `nomic` preset uses the model's task prompts, so that is another embedding: CALM's vectors are kept
+ * only for an embedder with CALM's very id, and otherwise the texts are embedded again, since calm
+ * never mixes embedders in a collection.
  *
  * A dry run reads everything and reports what would come in (per collection and table, and how much of
  * it calm already has), writing nothing. A real run can be repeated: records are upserted by id and
@@ -58,6 +59,8 @@ export interface ImportCalmResult {
 }
 
 const BATCH = 64;
+/** The embedder id of CALM's own vectors: nomic-embed-text-v1.5 without prompts. */
+const CALM_EMBEDDER_ID = 'onnx:nomic-ai/nomic-embed-text-v1.5';
 const sameUrl = (a: string, b: string): boolean => a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
 
 export async function importCalm(app: App, options: ImportCalmOptions): Promise<ImportCalmResult> {
@@ -66,7 +69,9 @@ export async function importCalm(app: App, options: ImportCalmOptions): Promise<
   const dbPath = resolve(options.db);
   const skipped: { what: string; reason: string }[] = [];
   const choice = app.embedderChoice;
-  const keepVectors = choice.kind === 'preset' && choice.name === 'nomic';
+  // CALM's vectors are kept only for the very embedding CALM made (nomic, mean pooling, no task prefix);
+  // calm's nomic preset uses the model's search_query/search_document prompts, so it embeds again
+  const keepVectors = choice.id === CALM_EMBEDDER_ID;
 
   if (app.records.backend === 'qdrant' && sameUrl(url, app.config.qdrantUrl)) {
     throw new CalmError(

@@ -12,6 +12,7 @@ import { CalmError } from '../../src/errors.js';
 import { cosineSimilarity, l2normalize } from '../../src/embedding/embedder.js';
 import { modelProfile } from '../../src/embedding/model-profile.js';
 import { loadOnnxEmbedder } from '../../src/embedding/onnx.js';
+import { loadEmbedder, parseEmbedderChoice } from '../../src/embedding/registry.js';
 import { TINY_HIDDEN_SIZE, writeTinyBertModel } from '../fixtures/tiny-onnx-model.js';
 import { tempHome } from '../helpers/home.js';
 
@@ -68,6 +69,21 @@ describe('model profiles', () => {
   test('a pooling calm cannot do is a clear error, not a silent mean', () => {
     const dir = folder('max-pool', { '1_Pooling/config.json': { pooling_mode_max_tokens: true } });
     assert.throws(() => modelProfile(dir, dir), (e: unknown) => e instanceof CalmError && /max_tokens pooling/.test(e.message));
+  });
+});
+
+describe('embedder ids record the profile', () => {
+  test('plain mean pooling keeps the id calm always used; prompts or another pooling make another embedder', async () => {
+    assert.equal(parseEmbedderChoice('minilm').id, 'onnx:Xenova/all-MiniLM-L6-v2');
+    assert.equal(parseEmbedderChoice('nomic').id, 'onnx:nomic-ai/nomic-embed-text-v1.5#mean+prompts');
+    const plainDir = await tinyWith('tiny-id-plain', {});
+    const clsDir = await tinyWith('tiny-id-cls', { '1_Pooling/config.json': { pooling_mode_cls_token: true } });
+    assert.equal(parseEmbedderChoice(plainDir).id, `onnx:folder:${plainDir}`);
+    const cls = parseEmbedderChoice(clsDir);
+    assert.equal(cls.id, `onnx:folder:${clsDir}#cls`);
+    const loaded = await loadEmbedder(cls, { modelsDir: cacheDir, allowDownload: false });
+    assert.equal(loaded.id, cls.id);
+    await loaded.dispose?.();
   });
 });
 
