@@ -199,6 +199,11 @@ describe('calm install / uninstall', () => {
     writeFileSync(claudeJson, CALM_PY_CLAUDE_JSON);
     mkdirSync(join(t.home, '.claude'));
     writeFileSync(settingsJson, CALM_PY_SETTINGS);
+    const plan = await cli('install', '--dry-run', '--skip-server');
+    assert.equal(plan.code, 0, plan.stderr);
+    assert.match(plan.stdout, /would register mcpServers\.calm .*replacing the Python CALM's entry/);
+    assert.match(plan.stdout, /would register hooks .*replacing the Python CALM's 4 hook\(s\)/);
+    assert.deepEqual([read(claudeJson), read(settingsJson)], [CALM_PY_CLAUDE_JSON, CALM_PY_SETTINGS]);
     const r = await cli('install', '--yes', '--skip-server');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /replacing the Python CALM's entry/);
