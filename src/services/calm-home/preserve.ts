@@ -6,7 +6,7 @@
  * puts them back exactly, after moving what calm had there into `calm-replaced-<UTC time>/`.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { CalmError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
@@ -55,6 +55,15 @@ function filesUnder(root: string, entries: readonly string[]): string[] {
   return out;
 }
 
+/** A copy of `entry` from one root to another, each file with its original timestamps (cpSync alone rounds them). */
+function copyEntry(fromRoot: string, toRoot: string, entry: string): void {
+  cpSync(join(fromRoot, entry), join(toRoot, entry), { recursive: true, preserveTimestamps: true, errorOnExist: true, force: false });
+  for (const rel of filesUnder(fromRoot, [entry])) {
+    const st = statSync(join(fromRoot, rel));
+    utimesSync(join(toRoot, rel), st.atimeMs / 1000, st.mtimeMs / 1000);
+  }
+}
+
 function describe(root: string, rel: string): PreservedFile {
   const abs = join(root, rel);
   const st = statSync(abs);
@@ -69,7 +78,7 @@ export function preserveOriginals(home: string, now = new Date()): { dir: string
   const originals = filesUnder(home, entries).map((rel) => describe(home, rel));
   mkdirSync(dir, { mode: 0o700 });
   try {
-    for (const e of entries) cpSync(join(home, e), join(dir, e), { recursive: true, preserveTimestamps: true, errorOnExist: true, force: false });
+    for (const e of entries) copyEntry(home, dir, e);
     const copies = new Map(filesUnder(dir, entries).map((rel) => [rel, describe(dir, rel)]));
     for (const o of originals) {
       const c = copies.get(o.path);
@@ -140,7 +149,7 @@ export function restoreOriginals(home: string, from: string, now = new Date()): 
     for (const e of inTheWay) renameSync(join(home, e), join(aside, e));
   }
   try {
-    for (const e of manifest.entries) cpSync(join(from, e), join(home, e), { recursive: true, preserveTimestamps: true, errorOnExist: true, force: false });
+    for (const e of manifest.entries) copyEntry(from, home, e);
   } catch (e) {
     // put calm's files back where they were
     for (const entry of manifest.entries) rmSync(join(home, entry), { recursive: true, force: true });
