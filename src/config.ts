@@ -10,6 +10,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { readCalmEnv, warnOnce } from './calm-env.js';
 import { CalmError } from './errors.js';
 
 export type ConfigSource = 'default' | 'config file' | 'environment';
@@ -112,6 +113,8 @@ export interface CalmConfig extends SettingValues {
   readonly paths: CalmPaths;
   /** Where each value came from, for `calm config show`. `home` included. */
   readonly sources: Readonly<Record<SettingKey | 'home', ConfigSource>>;
+  /** A setting taken from one of CALM's variables instead of calm's own (CALM_SEMANTIC_MODEL → embedder). */
+  readonly envNames?: Partial<Record<SettingKey, string>>;
 }
 
 export function pathsFor(home: string): CalmPaths {
@@ -191,9 +194,16 @@ function parseValue<T>(spec: SettingSpec<T>, raw: unknown, where: string): T {
 
 /** Builds the effective configuration. Throws a `config_error` naming the key or variable at fault. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): CalmConfig {
+  const { home } = resolveHome(env);
+  return configFrom(env, readConfigFile(pathsFor(home).configFile));
+}
+
+const CALM_ENV_NAMES = new Set(['CALM_HOME', 'CALM_DEBUG', 'CALM_MODEL_PATH', ...Object.values(SETTINGS).map((s) => s.env)]);
+
+/** The configuration with `doc` standing in for config.yaml (`calm init` on a CALM home, before it writes calm's). */
+export function configFrom(env: NodeJS.ProcessEnv, doc: Record<string, unknown>): CalmConfig {
   const { home, source: homeSource } = resolveHome(env);
   const paths = pathsFor(home);
-  const doc = readConfigFile(paths.configFile);
   checkUnknownKeys(paths.configFile, doc);
 
   const values: Record<string, unknown> = {};
@@ -213,7 +223,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CalmConfig {
       sources[name] = 'default';
     }
   }
-  return { ...(values as SettingValues), paths, sources: sources as CalmConfig['sources'] };
+  // CALM's own variables: mapped where calm has the setting, otherwise named once as having no effect
+  const calm = readCalmEnv(env, CALM_ENV_NAMES, paths, sources.embedder !== 'default');
+  warnOnce(calm.warnings);
+  const envNames: Partial<Record<SettingKey, string>> = {};
+  if (calm.embedder !== undefined) {
+    values.embedder = calm.embedder;
+    sources.embedder = 'environment';
+    envNames.embedder = 'CALM_SEMANTIC_MODEL';
+  }
+  return { ...(values as SettingValues), paths, sources: sources as CalmConfig['sources'], envNames };
 }
 
 /** The rows `calm config show` prints; secrets are masked. */
@@ -225,7 +244,7 @@ export function describeConfig(config: CalmConfig): { key: string; env: string; 
     const value = config[name];
     rows.push({
       key: spec.path.join('.'),
-      env: spec.env,
+      env: config.envNames?.[name] ?? spec.env,
       value: spec.secret && value ? '********' : value,
       source: config.sources[name],
     });

@@ -9,20 +9,21 @@ export function registerImportCalm(program: Command): void {
   program
     .command('import-calm')
     .description("Import an existing CALM installation: memories, GHAP experiences and values from its Qdrant, tasks, reviews, workers, sessions, journal and counters from its database")
-    .option('--qdrant-url <url>', "CALM's Qdrant server", 'http://localhost:6333')
+    .option('--qdrant-url <url>', "CALM's Qdrant server (default: CALM_QDRANT_URL / storage.qdrant_url, else http://localhost:6333)")
     .option('--db <path>', "CALM's database (default: ~/.calm/metadata.db)")
     .option('--dry-run', 'show what would come in; write nothing')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { qdrantUrl: string; db?: string; dryRun?: boolean; json?: boolean }) => {
+    .action(async (opts: { qdrantUrl?: string; db?: string; dryRun?: boolean; json?: boolean }) => {
       const { importCalm } = await import('../services/import-calm.js');
       const db = opts.db ?? join(process.env.HOME?.trim() || homedir(), '.calm', 'metadata.db');
       const bars = new Map<string, Progress>();
       try {
-        const result = await withApp((app) =>
-          importCalm(app, {
-            qdrantUrl: opts.qdrantUrl,
+        const result = await withApp((app) => {
+          const qdrantUrl = opts.qdrantUrl ?? app.config.qdrantUrl;
+          return importCalm(app, {
+            qdrantUrl,
             // the key calm is configured with, when CALM's Qdrant is the one calm is pointed at
-            qdrantApiKey: opts.qdrantUrl === app.config.qdrantUrl && app.config.qdrantApiKey ? app.config.qdrantApiKey : undefined,
+            qdrantApiKey: qdrantUrl === app.config.qdrantUrl && app.config.qdrantApiKey ? app.config.qdrantApiKey : undefined,
             db,
             dbExplicit: opts.db !== undefined,
             dryRun: opts.dryRun ?? false,
@@ -30,8 +31,8 @@ export function registerImportCalm(program: Command): void {
               if (!bars.has(collection)) bars.set(collection, await progress(`Reading ${collection}`, total));
               bars.get(collection)?.update(done, total);
             },
-          }),
-        );
+          });
+        });
         for (const b of bars.values()) b.stop();
         print(result, opts, (r) =>
           [

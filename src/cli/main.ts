@@ -24,6 +24,7 @@ import { registerMigrate } from './migrate.js';
 import { registerOrchestration } from './orchestration.js';
 import { printError } from './output.js';
 import { registerReembed } from './reembed.js';
+import { registerRestoreCalm } from './restore-calm.js';
 import { registerSearch } from './search.js';
 import { registerServer } from './server.js';
 import { registerStatus } from './status.js';
@@ -52,6 +53,7 @@ export function buildProgram(version: string): Command {
   registerExportImport(program);
   registerMigrate(program);
   registerImportCalm(program);
+  registerRestoreCalm(program);
   registerIndex(program);
   registerSearch(program);
   registerGit(program);
@@ -64,7 +66,25 @@ export function buildProgram(version: string): Command {
     cmd.commands.forEach(override);
   };
   override(program);
+  guardCalmHome(program);
   return program;
+}
+
+/**
+ * Commands that may run on a CALM home: init adopts it (import-calm is part of that), restore-calm and
+ * demo use other files, hooks check for themselves (they must exit 0).
+ */
+const ALLOWED_ON_CALM_HOME = new Set(['init', 'restore-calm', 'demo', 'hook']);
+
+/** Before any action: on a CALM home (not yet brought over), every other command stops and writes nothing. */
+function guardCalmHome(program: Command): void {
+  program.hook('preAction', async (_self, action) => {
+    let top: Command = action;
+    while (top.parent && top.parent !== program) top = top.parent;
+    if (ALLOWED_ON_CALM_HOME.has(top.name())) return;
+    const [{ resolveHome }, { assertNotCalmHome }] = await Promise.all([import('../config.js'), import('../services/calm-home/detect.js')]);
+    await assertNotCalmHome(resolveHome(process.env).home);
+  });
 }
 
 export async function main(argv: readonly string[], version: string): Promise<void> {

@@ -14,7 +14,7 @@ import { askDaemon, daemonState, type DaemonState } from './daemon-client.js';
 import { logHookError } from './error-log.js';
 import { type HookPayload, normalizePayload, parsePayload, readStdin } from './input.js';
 import { contextOutput, type HookEventName } from './output.js';
-import { hookHome, hookSettings, type HookSettings } from './settings.js';
+import { CalmHomeNotAdopted, hookHome, hookSettings, type HookSettings } from './settings.js';
 
 export interface HookResult {
   /** The text to inject into the model's context; undefined for nothing. */
@@ -128,6 +128,10 @@ export async function runHookProcess(handler: HookHandler, options: HookProcessO
     if (out) await new Promise<void>((resolve) => process.stdout.write(out, () => resolve()));
   } catch (e) {
     clearTimeout(limit);
+    if (e instanceof CalmHomeNotAdopted) {
+      process.stderr.write(`calm hook: ${e.message}\n`);
+      return exit();
+    }
     logHookError(errorLog ?? join(hookHome(options.env, options.home), 'hook_errors.log'), handler.event, e);
   }
   return exit();

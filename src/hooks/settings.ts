@@ -69,6 +69,13 @@ export async function fullConfig(settings: Pick<HookSettings, 'env'>): Promise<C
   return cliConfig(settings.env);
 }
 
+/** Thrown when the hook's home is CALM's: the hook gives no context and logs nothing (the log file would be CALM's). */
+export class CalmHomeNotAdopted extends Error {
+  constructor(readonly home: string) {
+    super(`${home} is a CALM home: run \`calm init\` to bring it over to calm`);
+  }
+}
+
 export async function hookSettings(baseEnv: NodeJS.ProcessEnv, homeOverride?: string): Promise<HookSettings> {
   const home = hookHome(baseEnv, homeOverride);
   const env: NodeJS.ProcessEnv = { ...baseEnv, CALM_HOME: home };
@@ -78,6 +85,9 @@ export async function hookSettings(baseEnv: NodeJS.ProcessEnv, homeOverride?: st
   const key = cacheKey(configFile, env);
   let cached = readCache(cacheFile, key);
   if (!cached) {
+    // a CALM home not yet brought over: nothing may be read through calm's config or written there
+    const { detectCalmHome } = await import('../services/calm-home/detect.js');
+    if (await detectCalmHome(home)) throw new CalmHomeNotAdopted(home);
     cached = { key, config: await fullConfig({ env }) };
     try {
       // never create a home that `calm init` has not made

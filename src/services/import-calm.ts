@@ -20,6 +20,7 @@ import { CalmError } from '../errors.js';
 import { createQdrantClient, qdrantError } from '../store/records/qdrant/index.js';
 import type { RecordInput } from '../store/records/record-store.js';
 import { CollectionGuard } from './collection-guard.js';
+import { snapshotCalmDb } from './import-calm/calm-db-snapshot.js';
 import { type CalmPoint, IMPORTED_COLLECTIONS, readCalmCollection, SKIPPED_COLLECTIONS } from './import-calm/calm-collections.js';
 import { importCalmTables, insertGhapEntries, skippedTables, type TableImport } from './import-calm/sqlite-tables.js';
 
@@ -34,6 +35,8 @@ export interface ImportCalmOptions {
   readonly db: string;
   readonly dbExplicit?: boolean;
   readonly dryRun?: boolean;
+  /** Go on without CALM's Qdrant when it cannot be reached (the result says so), instead of failing. */
+  readonly qdrantOptional?: boolean;
   readonly onProgress?: (p: { collection: string; done: number; total: number }) => void | Promise<void>;
 }
 
@@ -56,6 +59,8 @@ export interface ImportCalmResult {
   readonly ghap_entries: number;
   readonly tables: TableImport[];
   readonly skipped: { what: string; reason: string }[];
+  /** Why CALM's Qdrant was not read (only with `qdrantOptional`); null when it was. */
+  readonly qdrant_unreachable: string | null;
 }
 
 const BATCH = 64;
@@ -89,11 +94,14 @@ export async function importCalm(app: App, options: ImportCalmOptions): Promise<
 
   // read CALM's side first: an unreachable Qdrant fails the import before anything is written
   const client = await createQdrantClient({ url, apiKey: options.qdrantApiKey });
-  let present: string[];
+  let present: string[] = [];
+  let unreachable: string | null = null;
   try {
     present = (await client.getCollections()).collections.map((c) => c.name);
   } catch (e) {
-    throw qdrantError(e, url, 'listing collections');
+    const err = qdrantError(e, url, 'listing collections');
+    if (!options.qdrantOptional) throw err;
+    unreachable = err.message;
   }
   for (const [name, reason] of Object.entries(SKIPPED_COLLECTIONS)) if (present.includes(name)) skipped.push({ what: `collection ${name}`, reason });
 
@@ -140,14 +148,19 @@ export async function importCalm(app: App, options: ImportCalmOptions): Promise<
 
   let tables: TableImport[] = [];
   if (dbPresent) {
-    tables = importCalmTables(app.db, dbPath, dryRun);
-    for (const s of skippedTables(dbPath)) skipped.push({ what: `table ${s.table}`, reason: s.reason });
+    const copy = snapshotCalmDb(dbPath);
+    try {
+      tables = importCalmTables(app.db, copy.file, dryRun);
+      for (const s of skippedTables(copy.file)) skipped.push({ what: `table ${s.table}`, reason: s.reason });
+    } finally {
+      copy.dispose();
+    }
   } else {
     skipped.push({ what: 'CALM tables', reason: `no CALM database at ${dbPath}` });
   }
   return {
     dry_run: dryRun, qdrant_url: url, db: dbPath, embedder: choice.id, vectors: keepVectors ? 'kept' : 're-embedded',
-    collections, ghap_entries: ghapEntries, tables, skipped,
+    collections, ghap_entries: ghapEntries, tables, skipped, qdrant_unreachable: unreachable,
   };
 }
 
