@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Memory } from '../services/memory.js';
+import type { MemoryWithHistory } from '../services/memory.js';
 import { withApp } from './app-context.js';
 import { confirm } from './confirm.js';
 import { listOption, numberOption, wholeNumberOption } from './options.js';
@@ -13,16 +13,24 @@ const oneLine = (text: string, max = 70): string => {
   return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
 };
 
-function renderMemory(m: Memory): string {
-  return [
+function renderMemory(m: MemoryWithHistory): string {
+  const lines = [
     `ID:         ${m.id}`,
     `Category:   ${m.category}`,
     `Importance: ${m.importance}`,
     `Tags:       ${m.tags.length ? m.tags.join(', ') : '(none)'}`,
     `Created:    ${m.created_at}`,
+    ...(m.updated_at ? [`Updated:    ${m.updated_at}`] : []),
     '',
     m.content,
-  ].join('\n');
+  ];
+  if (m.history.length > 0) {
+    lines.push('', `History (${m.history.length} earlier version${m.history.length === 1 ? '' : 's'}, newest first):`);
+    for (const h of [...m.history].reverse()) {
+      lines.push(`- until ${h.replaced_at}: [${h.category}, ${h.importance}${h.tags.length ? `, ${h.tags.join(', ')}` : ''}] ${oneLine(h.content)}`);
+    }
+  }
+  return lines.join('\n');
 }
 
 export function registerMemory(program: Command): void {
@@ -101,6 +109,25 @@ export function registerMemory(program: Command): void {
     .option('--json', 'print as JSON')
     .action(async (id: string, opts: { json?: boolean }) => {
       await withApp(async (app) => print(await app.memory.get(id), opts, renderMemory));
+    });
+
+  memory
+    .command('update')
+    .description('Correct a memory in place (the earlier version is kept in its history)')
+    .argument('<id>', 'memory id')
+    .option('--content <text>', 'new content, or - for stdin')
+    .option('-c, --category <category>', `new category, one of: ${CATEGORIES}`)
+    .option('-i, --importance <0-1>', 'new importance from 0.0 to 1.0', numberOption)
+    .option('-t, --tags <tags>', 'new comma-separated tags, replacing the old ones ("" clears them)', listOption)
+    .option('--json', 'print the result as JSON')
+    .action(async (id: string, opts: { content?: string; category?: string; importance?: number; tags?: string[]; json?: boolean }) => {
+      const content = opts.content === '-' ? (await readStdin()).replace(/\n$/, '') : opts.content;
+      await withApp(async (app) => {
+        const result = await app.memory.update(id, { content, category: opts.category, importance: opts.importance, tags: opts.tags });
+        print(result, opts, (r) =>
+          r.status === 'unchanged' ? `Memory ${r.id} already had these values; nothing changed` : `Updated memory ${r.id} (${r.changed.join(', ')})`,
+        );
+      });
     });
 
   memory

@@ -10,6 +10,7 @@ import type { Filter } from '../store/records/filter.js';
 import type { RecordStore, StoredRecord } from '../store/records/record-store.js';
 import { nowIso } from '../store/time.js';
 import type { CollectionGuard } from './collection-guard.js';
+import { applyMemoryPatch, historyOf, type MemoryRevision, type UpdateMemoryPatch, type UpdateMemoryResult } from './memory-update.js';
 import type { SearchEngine } from './search.js';
 import {
   MEMORY_CATEGORIES, type MemoryCategory, validateEnum, validateLimit, validateOffset, validateQuery, validateSearchMode,
@@ -25,6 +26,13 @@ export interface Memory {
   importance: number;
   tags: string[];
   created_at: string;
+  /** Set once the memory has been edited with `update`. */
+  updated_at?: string;
+}
+
+/** A memory as `show` returns it: with its earlier versions, oldest first. */
+export interface MemoryWithHistory extends Memory {
+  history: MemoryRevision[];
 }
 
 export interface StoreMemoryInput {
@@ -53,7 +61,7 @@ export type MemorySummary = Omit<Memory, 'content'>;
 
 function toMemory(record: StoredRecord): Memory {
   const p = record.payload;
-  return {
+  const memory: Memory = {
     id: record.id,
     content: typeof p.content === 'string' ? p.content : record.text,
     category: (p.category as MemoryCategory | undefined) ?? ('unknown' as MemoryCategory),
@@ -61,6 +69,8 @@ function toMemory(record: StoredRecord): Memory {
     tags: Array.isArray(p.tags) ? (p.tags as string[]) : [],
     created_at: typeof p.created_at === 'string' ? p.created_at : record.createdAt,
   };
+  if (typeof p.updated_at === 'string') memory.updated_at = p.updated_at;
+  return memory;
 }
 
 export class MemoryService {
@@ -124,11 +134,51 @@ export class MemoryService {
     return { results, count: results.length, total };
   }
 
-  async get(memoryId: string): Promise<Memory> {
+  async get(memoryId: string): Promise<MemoryWithHistory> {
+    const record = await this.find(memoryId);
+    return { ...toMemory(record), history: historyOf(record.payload) };
+  }
+
+  /**
+   * Edits a memory in place. The previous version goes to the payload's `history` (so it lives, and is
+   * backed up, with the record on either backend); the vector is recomputed only when the content changes,
+   * and the keyword index follows the new text. A patch that changes nothing writes nothing.
+   */
+  async update(memoryId: string, patch: UpdateMemoryPatch): Promise<UpdateMemoryResult> {
     const id = validateUuid(memoryId, 'memory_id');
-    const [record] = (await this.guard.exists(COLLECTION)) ? await this.records.get(COLLECTION, [id]) : [];
+    if (patch.category !== undefined) validateEnum(patch.category, MEMORY_CATEGORIES, 'category');
+    if (patch.content !== undefined) {
+      if (typeof patch.content !== 'string') throw validationError('Content must be a string');
+      validateTextLength(patch.content, this.contentMaxLength, 'Content');
+    }
+    if (patch.importance !== undefined) validateUnitInterval(patch.importance, 'Importance');
+    if (patch.tags !== undefined) validateTags(patch.tags);
+    if (patch.content === undefined && patch.category === undefined && patch.importance === undefined && patch.tags === undefined) {
+      throw validationError('Nothing to update: give content, category, importance or tags');
+    }
+
+    const record = await this.find(id, { withVectors: true });
+    const current = toMemory(record);
+    const next = applyMemoryPatch(current, record.payload, patch as UpdateMemoryPatch & { category?: MemoryCategory }, nowIso());
+    if (next.changed.length === 0) {
+      return { id, status: 'unchanged', changed: [], category: current.category, importance: current.importance, updated_at: current.updated_at ?? current.created_at };
+    }
+    const vector = next.changed.includes('content') || !record.vector
+      ? (await (await this.embedder()).embed([next.payload.content as string]))[0]!
+      : record.vector;
+    await this.guard.ensure(COLLECTION);
+    await this.records.upsert(COLLECTION, [{ id, text: next.payload.content as string, payload: next.payload, vector }]);
+    return {
+      id, status: 'updated', changed: next.changed, category: next.payload.category as MemoryCategory,
+      importance: next.payload.importance as number, updated_at: next.payload.updated_at as string,
+    };
+  }
+
+  private async find(memoryId: string, options: { withVectors?: boolean } = {}): Promise<StoredRecord> {
+    const id = validateUuid(memoryId, 'memory_id');
+    const [record] = (await this.guard.exists(COLLECTION)) ? await this.records.get(COLLECTION, [id], options) : [];
     if (!record) throw notFound(`Memory not found: ${id}`);
-    return toMemory(record);
+    return record;
   }
 
   /** `deleted` says whether a memory was actually removed (CALM always said true). */

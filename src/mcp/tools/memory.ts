@@ -58,6 +58,24 @@ export function registerMemoryTools(server: McpServer, app: App, log: Logger): v
   );
 
   server.registerTool(
+    'update_memory',
+    {
+      title: 'Update memory',
+      description:
+        'Correct a memory in place: change its content, category, importance or tags. The earlier version is kept in its history; changed content is re-embedded.',
+      inputSchema: {
+        memory_id: z.string().describe('Memory ID (UUID) to update'),
+        content: z.string().optional().describe('New content (max 10,000 characters)'),
+        category: z.enum(MEMORY_CATEGORIES).optional().describe('New category'),
+        importance: z.number().optional().describe('New importance 0.0-1.0'),
+        tags: z.array(z.string()).optional().describe('New tags, replacing the old ones (max 20, each max 50 characters)'),
+      },
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    },
+    ({ memory_id, ...patch }) => runTool(() => app.memory.update(memory_id, patch), log),
+  );
+
+  server.registerTool(
     'delete_memory',
     {
       title: 'Delete memory',

@@ -1,0 +1,50 @@
+/** `calm memory update` (and, below, duplicates, since/until and project scope) through the real CLI. */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { json, runCli, tempHome, type TempHome } from '../helpers/home.js';
+
+describe('calm memory update', () => {
+  let t: TempHome;
+  before(async () => {
+    t = tempHome();
+    assert.equal((await runCli(['init', '--json'], t.env())).code, 0);
+  });
+  after(() => t.cleanup());
+
+  const store = async (content: string, ...extra: string[]): Promise<string> => {
+    const r = await runCli(['memory', 'store', content, '--category', 'fact', '--json', ...extra], t.env());
+    assert.equal(r.code, 0, r.stderr);
+    return json<{ id: string }>(r).id;
+  };
+
+  test('content from stdin, new tags; show lists the earlier version', async () => {
+    const id = await store('Staging resets on Sundays', '--tags', 'staging');
+    const r = await runCli(['memory', 'update', id, '--content', '-', '--tags', 'staging,db', '--json'], t.env(), { input: 'Staging resets on Mondays at 03:00\n' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(json<{ changed: string[] }>(r).changed, ['content', 'tags']);
+    const shown = json<{ content: string; tags: string[]; history: { content: string }[] }>(await runCli(['memory', 'show', id, '--json'], t.env()));
+    assert.equal(shown.content, 'Staging resets on Mondays at 03:00');
+    assert.deepEqual(shown.tags, ['staging', 'db']);
+    assert.deepEqual(shown.history.map((h) => h.content), ['Staging resets on Sundays']);
+    const human = await runCli(['memory', 'show', id], t.env());
+    assert.match(human.stdout, /History \(1 earlier version/);
+    assert.match(human.stdout, /Staging resets on Sundays/);
+  });
+
+  test('bad input exits 2 with one clear line; unknown id exits 1', async () => {
+    const id = await store('Prefer rebase over merge');
+    const none = await runCli(['memory', 'update', id], t.env());
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /Nothing to update/);
+    assert.doesNotMatch(none.stderr, /at .*\.js/);
+    const bad = await runCli(['memory', 'update', id, '--importance', '7'], t.env());
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /Importance 7 out of range/);
+    const missing = await runCli(['memory', 'update', '6f1c2b9e-0000-4000-8000-000000000000', '--content', 'x'], t.env());
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /Memory not found/);
+    const help = await runCli(['memory', 'update', '--help'], t.env());
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /--content/);
+  });
+});
