@@ -61,11 +61,14 @@ export function registerMemory(program: Command): void {
     .option('-l, --limit <n>', 'maximum results (1-100)', wholeNumberOption, 10)
     .option('-c, --category <category>', 'only this category')
     .option('--min-importance <0-1>', 'only memories at least this important', numberOption)
+    .option('--since <date>', 'only memories created at or after this ISO-8601 date or date-time')
+    .option('--until <date>', 'only memories created at or before this ISO-8601 date (whole day) or date-time')
     .option('--json', 'print the results as JSON')
-    .action(async (query: string, opts: { mode: string; limit: number; category?: string; minImportance?: number; json?: boolean }) => {
+    .action(async (query: string, opts: { mode: string; limit: number; category?: string; minImportance?: number; since?: string; until?: string; json?: boolean }) => {
       await withApp(async (app) => {
         const found = await app.memory.retrieve({
           query, search_mode: opts.mode, limit: opts.limit, category: opts.category, min_importance: opts.minImportance,
+          since: opts.since, until: opts.until,
         });
         print(found, opts, (f) =>
           f.count === 0
@@ -86,8 +89,10 @@ export function registerMemory(program: Command): void {
     .option('-t, --tags <tags>', 'only memories with any of these tags (comma-separated)', listOption)
     .option('-l, --limit <n>', 'rows per page (1-200)', wholeNumberOption, 50)
     .option('-o, --offset <n>', 'rows to skip', wholeNumberOption, 0)
+    .option('--since <date>', 'only memories created at or after this ISO-8601 date or date-time')
+    .option('--until <date>', 'only memories created at or before this ISO-8601 date (whole day) or date-time')
     .option('--json', 'print the page as JSON')
-    .action(async (opts: { category?: string; tags?: string[]; limit: number; offset: number; json?: boolean }) => {
+    .action(async (opts: { category?: string; tags?: string[]; limit: number; offset: number; since?: string; until?: string; json?: boolean }) => {
       await withApp(async (app) => {
         const page = await app.memory.list(opts);
         print(page, opts, (p) =>

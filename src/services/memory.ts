@@ -10,6 +10,7 @@ import type { Filter } from '../store/records/filter.js';
 import type { RecordStore, StoredRecord } from '../store/records/record-store.js';
 import { nowIso } from '../store/time.js';
 import type { CollectionGuard } from './collection-guard.js';
+import { CREATED_TS_KEY, createdRange, memoryCreatedTs } from './memory-time.js';
 import { applyMemoryPatch, historyOf, type MemoryRevision, type UpdateMemoryPatch, type UpdateMemoryResult } from './memory-update.js';
 import type { SearchEngine } from './search.js';
 import {
@@ -48,6 +49,10 @@ export interface RetrieveMemoriesInput {
   category?: string | undefined;
   min_importance?: number | undefined;
   search_mode?: string | undefined;
+  /** ISO-8601 date or date-time: only memories created at or after it. */
+  since?: string | undefined;
+  /** ISO-8601 date (that whole day) or date-time: only memories created at or before it. */
+  until?: string | undefined;
 }
 
 export interface ListMemoriesInput {
@@ -55,6 +60,8 @@ export interface ListMemoriesInput {
   tags?: string[] | undefined;
   limit?: number | undefined;
   offset?: number | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
 }
 
 export type MemorySummary = Omit<Memory, 'content'>;
@@ -92,7 +99,8 @@ export class MemoryService {
     await this.guard.ensure(COLLECTION);
     const [vector] = await (await this.embedder()).embed([content]);
     const memory: Memory = { id: randomUUID(), content, category, importance, tags, created_at: nowIso() };
-    await this.records.upsert(COLLECTION, [{ id: memory.id, text: content, payload: { ...memory }, vector: vector! }]);
+    const payload = { ...memory, [CREATED_TS_KEY]: memoryCreatedTs(memory.created_at) };
+    await this.records.upsert(COLLECTION, [{ id: memory.id, text: content, payload, vector: vector! }]);
     // the confirmation never echoes content or tags: agents pay for every byte they read back
     return { id: memory.id, status: 'stored', category, importance, created_at: memory.created_at };
   }
@@ -103,10 +111,12 @@ export class MemoryService {
     const minImportance = validateUnitInterval(input.min_importance ?? 0, 'min_importance');
     const query = validateQuery(input.query);
     const mode = validateSearchMode(input.search_mode ?? 'semantic');
+    const created = createdRange(input.since, input.until);
 
     const filter: Record<string, Filter[string]> = {};
     if (category) filter.category = category;
     if (minImportance > 0) filter.importance = { $gte: minImportance };
+    if (created) filter[CREATED_TS_KEY] = created;
     const hits = await this.search.search(COLLECTION, { query, mode, limit, filter });
     const results = hits.map((h) => ({ ...toMemory(h), score: h.score }));
     return { results, count: results.length };
@@ -117,11 +127,13 @@ export class MemoryService {
     const tags = input.tags === undefined ? undefined : validateTags(input.tags);
     const limit = validateLimit(input.limit ?? 50, 1, 200);
     const offset = validateOffset(input.offset ?? 0);
+    const created = createdRange(input.since, input.until);
 
     if (!(await this.guard.exists(COLLECTION))) return { results: [], count: 0, total: 0 };
     const filter: Record<string, Filter[string]> = {};
     if (category) filter.category = category;
     if (tags && tags.length > 0) filter.tags = { $in: tags };
+    if (created) filter[CREATED_TS_KEY] = created;
     const [total, rows] = await Promise.all([
       this.records.count(COLLECTION, filter),
       // ordered in the store, so "newest first" holds across pages (CALM sorted each page alone)

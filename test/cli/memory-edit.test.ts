@@ -48,3 +48,26 @@ describe('calm memory update', () => {
     assert.match(help.stdout, /--content/);
   });
 });
+
+describe('calm memory list/search --since/--until', () => {
+  let t: TempHome;
+  before(async () => {
+    t = tempHome();
+    assert.equal((await runCli(['init', '--json'], t.env())).code, 0);
+    assert.equal((await runCli(['memory', 'store', 'Run the linter before pushing', '--category', 'workflow'], t.env())).code, 0);
+  });
+  after(() => t.cleanup());
+
+  test('a window around now finds the memory, one in the past does not; bad dates exit 2', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const list = json<{ total: number }>(await runCli(['memory', 'list', '--since', today, '--until', today, '--json'], t.env()));
+    assert.equal(list.total, 1);
+    const old = json<{ total: number }>(await runCli(['memory', 'list', '--until', '2001-01-01', '--json'], t.env()));
+    assert.equal(old.total, 0);
+    const search = json<{ count: number }>(await runCli(['memory', 'search', 'linter', '--mode', 'keyword', '--since', '2001-01-01T00:00:00Z', '--json'], t.env()));
+    assert.equal(search.count, 1);
+    const bad = await runCli(['memory', 'search', 'linter', '--until', 'tomorrow'], t.env());
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /Invalid date format for 'until'/);
+  });
+});

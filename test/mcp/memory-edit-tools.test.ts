@@ -68,3 +68,67 @@ describe('update_memory over MCP', () => {
     assert.equal((await app.memory.get(id)).history.length, 0);
   });
 });
+
+describe('since/until over MCP', () => {
+  let session: McpSession;
+  let app: App;
+  let client: Client;
+  const ids: Record<string, string> = {};
+  before(async () => {
+    session = await openMcpSession();
+    ({ app, client } = session);
+    // three memories created on different days: stored normally, then dated back as an import would
+    for (const [day, content] of [['2025-01-10', 'Rotate the signing key'], ['2025-02-14', 'Rotate the API token'], ['2025-03-20', 'Rotate the TLS certificate']] as const) {
+      const { id } = ok<{ id: string }>(await call(client, 'store_memory', { content, category: 'workflow' }));
+      const [record] = await app.records.get('memories', [id], { withVectors: true });
+      const created_at = `${day}T12:00:00.000Z`;
+      await app.records.upsert('memories', [{ ...record!, vector: record!.vector!, payload: { ...record!.payload, created_at, created_ts: Date.parse(created_at) / 1000 } }]);
+      ids[day] = id;
+    }
+  });
+  after(() => session.close());
+
+  const listed = async (args: Record<string, unknown>): Promise<string[]> =>
+    ok<{ results: { id: string }[] }>(await call(client, 'list_memories', args)).results.map((r) => r.id);
+  const found = async (args: Record<string, unknown>): Promise<string[]> =>
+    ok<Found>(await call(client, 'retrieve_memories', { query: 'rotate', search_mode: 'hybrid', ...args })).results.map((r) => r.id).sort();
+
+  test('list and retrieve keep only memories inside the bounds; a bare until date covers that day', async () => {
+    assert.deepEqual(await listed({ since: '2025-02-01' }), [ids['2025-03-20'], ids['2025-02-14']]);
+    assert.deepEqual(await listed({ until: '2025-02-14' }), [ids['2025-02-14'], ids['2025-01-10']]);
+    assert.deepEqual(await listed({ until: '2025-02-14T11:59:59Z' }), [ids['2025-01-10']]);
+    assert.deepEqual(await listed({ since: '2025-02-14T13:00:00+02:00', until: '2025-02-14' }), [ids['2025-02-14']]);
+    assert.equal(ok<{ total: number }>(await call(client, 'list_memories', { since: '2025-02-01' })).total, 2);
+    assert.deepEqual(await found({ since: '2025-02-01', until: '2025-02-28' }), [ids['2025-02-14']]);
+    assert.deepEqual(await found({ since: '2025-01-01' }), Object.values(ids).sort());
+  });
+
+  test('bad dates and reversed bounds are validation errors', async () => {
+    const bad = errorOf(await call(client, 'list_memories', { since: 'last week' }));
+    assert.equal(bad.type, 'validation_error');
+    assert.match(bad.message, /Invalid date format for 'since': 'last week'/);
+    assert.match(errorOf(await call(client, 'retrieve_memories', { query: 'x', until: '2025-02-30' })).message, /for 'until'/);
+    assert.match(errorOf(await call(client, 'list_memories', { since: '2025-03-01', until: '2025-02-01' })).message, /is after 'until'/);
+  });
+});
+
+describe('migration 6: memories stored before since/until get created_ts', () => {
+  test('an old payload without created_ts is backfilled on open and then filters by date', async () => {
+    const session = await openMcpSession();
+    try {
+      const { id } = ok<{ id: string }>(await call(session.client, 'store_memory', { content: 'Old memory', category: 'fact' }));
+      const db = session.app.db;
+      // as a calm before this version wrote it: no created_ts, and schema 6 not applied
+      db.prepare(`UPDATE records SET payload = json_remove(json_set(payload, '$.created_at', '2024-05-06T07:08:09.500Z'), '$.created_ts') WHERE id = ?`).run(id);
+      db.prepare('DELETE FROM schema_version WHERE version = 6').run();
+      const { MIGRATIONS } = await import('../../src/store/migrations.js');
+      MIGRATIONS.find((m) => m.version === 6)!.up(db);
+      const payload = JSON.parse(db.prepare('SELECT payload FROM records WHERE id = ?').pluck().get(id) as string) as { created_ts: number };
+      assert.equal(payload.created_ts, Date.parse('2024-05-06T07:08:09.500Z') / 1000);
+      const page = ok<{ results: { id: string }[] }>(await call(session.client, 'list_memories', { since: '2024-05-06', until: '2024-05-06' }));
+      assert.deepEqual(page.results.map((r) => r.id), [id]);
+    } finally {
+      await session.close();
+    }
+  });
+});

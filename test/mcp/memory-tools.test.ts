@@ -23,8 +23,9 @@ describe('memory tools over MCP', () => {
     const params = (name: string): string[] => Object.keys((byName[name]?.inputSchema.properties ?? {}) as object).sort();
     assert.deepEqual(params('store_memory'), ['category', 'content', 'importance', 'tags']);
     assert.deepEqual(byName.store_memory?.inputSchema.required, ['content', 'category']);
-    assert.deepEqual(params('retrieve_memories'), ['category', 'limit', 'min_importance', 'query', 'search_mode']);
-    assert.deepEqual(params('list_memories'), ['category', 'limit', 'offset', 'tags']);
+    assert.deepEqual(params('retrieve_memories'), ['category', 'limit', 'min_importance', 'query', 'search_mode', 'since', 'until']);
+    assert.deepEqual(params('list_memories'), ['category', 'limit', 'offset', 'since', 'tags', 'until']);
+    assert.deepEqual(params('update_memory'), ['category', 'content', 'importance', 'memory_id', 'tags']);
     assert.deepEqual(params('delete_memory'), ['memory_id']);
     assert.deepEqual(params('ping'), []);
     for (const tool of tools) {
