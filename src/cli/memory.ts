@@ -20,6 +20,7 @@ function renderMemory(m: MemoryWithHistory): string {
     `Importance: ${m.importance}`,
     `Tags:       ${m.tags.length ? m.tags.join(', ') : '(none)'}`,
     `Created:    ${m.created_at}`,
+    `Project:    ${m.project ?? '(global)'}`,
     ...(m.updated_at ? [`Updated:    ${m.updated_at}`] : []),
     '',
     m.content,
@@ -43,13 +44,21 @@ export function registerMemory(program: Command): void {
     .requiredOption('-c, --category <category>', `one of: ${CATEGORIES}`)
     .option('-i, --importance <0-1>', 'importance from 0.0 to 1.0 (default 0.5)', numberOption)
     .option('-t, --tags <tags>', 'comma-separated tags (repeatable)', listOption)
+    .option('--allow-duplicate', 'store even if a near-identical memory exists in this project')
+    .option('--global', 'keep the memory out of any project, so every project sees it')
     .option('--json', 'print the result as JSON')
-    .action(async (content: string, opts: { category: string; importance?: number; tags?: string[]; json?: boolean }) => {
+    .action(async (content: string, opts: { category: string; importance?: number; tags?: string[]; allowDuplicate?: boolean; global?: boolean; json?: boolean }) => {
       // a piped text usually ends with one newline that is not part of the memory
       const text = content === '-' ? (await readStdin()).replace(/\n$/, '') : content;
       await withApp(async (app) => {
-        const stored = await app.memory.store({ content: text, category: opts.category, importance: opts.importance, tags: opts.tags });
-        print(stored, opts, (s) => `Stored memory ${s.id} (${s.category}, importance ${s.importance})`);
+        const stored = await app.memory.store({
+          content: text, category: opts.category, importance: opts.importance, tags: opts.tags, allow_duplicate: opts.allowDuplicate, global: opts.global,
+        });
+        print(stored, opts, (s) =>
+          s.status === 'duplicate'
+            ? `Not stored: memory ${s.id} already says this (similarity ${s.similarity}); --allow-duplicate stores a copy`
+            : `Stored memory ${s.id} (${s.category}, importance ${s.importance})`,
+        );
       });
     });
 
@@ -63,12 +72,13 @@ export function registerMemory(program: Command): void {
     .option('--min-importance <0-1>', 'only memories at least this important', numberOption)
     .option('--since <date>', 'only memories created at or after this ISO-8601 date or date-time')
     .option('--until <date>', 'only memories created at or before this ISO-8601 date (whole day) or date-time')
+    .option('--scope <scope>', "all (this project's and global memories first) or project (only those)", 'all')
     .option('--json', 'print the results as JSON')
-    .action(async (query: string, opts: { mode: string; limit: number; category?: string; minImportance?: number; since?: string; until?: string; json?: boolean }) => {
+    .action(async (query: string, opts: { mode: string; limit: number; category?: string; minImportance?: number; since?: string; until?: string; scope: string; json?: boolean }) => {
       await withApp(async (app) => {
         const found = await app.memory.retrieve({
           query, search_mode: opts.mode, limit: opts.limit, category: opts.category, min_importance: opts.minImportance,
-          since: opts.since, until: opts.until,
+          since: opts.since, until: opts.until, scope: opts.scope,
         });
         print(found, opts, (f) =>
           f.count === 0

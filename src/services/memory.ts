@@ -10,6 +10,8 @@ import type { Filter } from '../store/records/filter.js';
 import type { RecordStore, StoredRecord } from '../store/records/record-store.js';
 import { nowIso } from '../store/time.js';
 import type { CollectionGuard } from './collection-guard.js';
+import { findDuplicate } from './memory-dedupe.js';
+import { type CurrentProject, PROJECT_KEY, projectOf, rankProjectFirst, validateScope } from './project-scope.js';
 import { CREATED_TS_KEY, createdRange, memoryCreatedTs } from './memory-time.js';
 import { applyMemoryPatch, historyOf, type MemoryRevision, type UpdateMemoryPatch, type UpdateMemoryResult } from './memory-update.js';
 import type { SearchEngine } from './search.js';
@@ -19,6 +21,8 @@ import {
 } from './validation.js';
 
 const COLLECTION = COLLECTIONS.memories;
+/** How many more candidates than asked for a scoped search reads, to find global memories among other projects'. */
+const PROJECT_WIDEN = 3;
 
 export interface Memory {
   id: string;
@@ -29,6 +33,8 @@ export interface Memory {
   created_at: string;
   /** Set once the memory has been edited with `update`. */
   updated_at?: string;
+  /** The project it was stored from; absent for a global memory. */
+  project?: string;
 }
 
 /** A memory as `show` returns it: with its earlier versions, oldest first. */
@@ -41,7 +47,15 @@ export interface StoreMemoryInput {
   category: string;
   importance?: number | undefined;
   tags?: string[] | undefined;
+  /** Store even when a near-duplicate exists in the same project. */
+  allow_duplicate?: boolean | undefined;
+  /** Keep the memory out of any project: every project sees it. */
+  global?: boolean | undefined;
 }
+
+export type StoreMemoryResult =
+  | { id: string; status: 'stored'; category: MemoryCategory; importance: number; created_at: string }
+  | { id: string; status: 'duplicate'; duplicate_of: string; similarity: number; category: MemoryCategory; importance: number; created_at: string };
 
 export interface RetrieveMemoriesInput {
   query: string;
@@ -53,6 +67,8 @@ export interface RetrieveMemoriesInput {
   since?: string | undefined;
   /** ISO-8601 date (that whole day) or date-time: only memories created at or before it. */
   until?: string | undefined;
+  /** 'all' (default): the current project's and global memories first; 'project': only those. */
+  scope?: string | undefined;
 }
 
 export interface ListMemoriesInput {
@@ -77,6 +93,8 @@ function toMemory(record: StoredRecord): Memory {
     created_at: typeof p.created_at === 'string' ? p.created_at : record.createdAt,
   };
   if (typeof p.updated_at === 'string') memory.updated_at = p.updated_at;
+  const project = projectOf(p);
+  if (project !== undefined) memory.project = project;
   return memory;
 }
 
@@ -87,19 +105,31 @@ export class MemoryService {
     private readonly guard: CollectionGuard,
     private readonly search: SearchEngine,
     private readonly contentMaxLength: number,
+    private readonly currentProject: CurrentProject = async () => undefined,
   ) {}
 
-  async store(input: StoreMemoryInput): Promise<{ id: string; status: 'stored'; category: MemoryCategory; importance: number; created_at: string }> {
+  async store(input: StoreMemoryInput): Promise<StoreMemoryResult> {
     const category = validateEnum(input.category, MEMORY_CATEGORIES, 'category');
     if (typeof input.content !== 'string') throw validationError('Content must be a string');
     const content = validateTextLength(input.content, this.contentMaxLength, 'Content');
     const importance = validateUnitInterval(input.importance ?? 0.5, 'Importance');
     const tags = validateTags(input.tags);
+    const project = input.global === true ? undefined : await this.currentProject();
 
     await this.guard.ensure(COLLECTION);
     const [vector] = await (await this.embedder()).embed([content]);
+    if (input.allow_duplicate !== true) {
+      const existing = await findDuplicate(this.records, COLLECTION, vector!, project);
+      if (existing) {
+        const m = toMemory(existing);
+        return {
+          id: m.id, status: 'duplicate', duplicate_of: m.id, similarity: Number(existing.score.toFixed(4)),
+          category: m.category, importance: m.importance, created_at: m.created_at,
+        };
+      }
+    }
     const memory: Memory = { id: randomUUID(), content, category, importance, tags, created_at: nowIso() };
-    const payload = { ...memory, [CREATED_TS_KEY]: memoryCreatedTs(memory.created_at) };
+    const payload = { ...memory, [CREATED_TS_KEY]: memoryCreatedTs(memory.created_at), ...(project ? { [PROJECT_KEY]: project } : {}) };
     await this.records.upsert(COLLECTION, [{ id: memory.id, text: content, payload, vector: vector! }]);
     // the confirmation never echoes content or tags: agents pay for every byte they read back
     return { id: memory.id, status: 'stored', category, importance, created_at: memory.created_at };
@@ -112,12 +142,24 @@ export class MemoryService {
     const query = validateQuery(input.query);
     const mode = validateSearchMode(input.search_mode ?? 'semantic');
     const created = createdRange(input.since, input.until);
+    const scope = validateScope(input.scope);
 
     const filter: Record<string, Filter[string]> = {};
     if (category) filter.category = category;
     if (minImportance > 0) filter.importance = { $gte: minImportance };
     if (created) filter[CREATED_TS_KEY] = created;
-    const hits = await this.search.search(COLLECTION, { query, mode, limit, filter });
+    const project = await this.currentProject();
+    let hits;
+    if (project === undefined) {
+      hits = await this.search.search(COLLECTION, { query, mode, limit, filter });
+    } else {
+      // the project's own memories are searched on their own too, so a crowd of other projects' cannot hide them
+      const [own, all] = await Promise.all([
+        this.search.search(COLLECTION, { query, mode, limit, filter: { ...filter, [PROJECT_KEY]: project } }),
+        this.search.search(COLLECTION, { query, mode, limit: Math.min(limit * PROJECT_WIDEN, 300), filter }),
+      ]);
+      hits = rankProjectFirst([...own, ...all], project, scope, limit);
+    }
     const results = hits.map((h) => ({ ...toMemory(h), score: h.score }));
     return { results, count: results.length };
   }

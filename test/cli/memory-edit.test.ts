@@ -1,6 +1,9 @@
 /** `calm memory update` (and, below, duplicates, since/until and project scope) through the real CLI. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeRepo } from '../helpers/git.js';
 import { json, runCli, tempHome, type TempHome } from '../helpers/home.js';
 
 describe('calm memory update', () => {
@@ -69,5 +72,52 @@ describe('calm memory list/search --since/--until', () => {
     const bad = await runCli(['memory', 'search', 'linter', '--until', 'tomorrow'], t.env());
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /Invalid date format for 'until'/);
+  });
+});
+
+describe('calm memory store duplicates and --scope, from two real git repositories', () => {
+  let t: TempHome;
+  let shop: string;
+  let blog: string;
+  before(async () => {
+    t = tempHome();
+    shop = makeRepo(join(t.root, 'shop'), { 'README.md': 'shop\n' });
+    blog = makeRepo(join(t.root, 'blog'), { 'README.md': 'blog\n' });
+    mkdirSync(join(shop, 'src', 'deep'), { recursive: true });
+    assert.equal((await runCli(['init', '--json'], t.env())).code, 0);
+  });
+  after(() => t.cleanup());
+
+  const store = async (cwd: string, content: string, ...extra: string[]) => {
+    const r = await runCli(['memory', 'store', content, '--category', 'fact', '--json', ...extra], t.env(), { cwd });
+    assert.equal(r.code, 0, r.stderr);
+    return json<{ id: string; status: string; duplicate_of?: string }>(r);
+  };
+
+  test('a re-stored memory is reported as a duplicate unless --allow-duplicate', async () => {
+    const first = await store(shop, 'Orders are archived after 90 days.');
+    const again = await runCli(['memory', 'store', 'orders are archived after 90 days', '--category', 'fact'], t.env(), { cwd: join(shop, 'src', 'deep') });
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, new RegExp(`Not stored: memory ${first.id} already says this`));
+    const copy = await store(shop, 'orders are archived after 90 days', '--allow-duplicate');
+    assert.equal(copy.status, 'stored');
+    assert.notEqual(copy.id, first.id);
+  });
+
+  test('each repository sees its own and global memories first; --scope project hides the other', async () => {
+    const shopId = (await store(shop, 'Quokka build cache lives in .quokka')).id;
+    const blogId = (await store(blog, 'Quokka build cache is disabled here')).id;
+    const globalId = (await store(blog, 'Quokka build cache needs 2 GB of disk', '--global')).id;
+    const search = async (cwd: string, ...extra: string[]): Promise<string[]> =>
+      json<{ results: { id: string }[] }>(await runCli(['memory', 'search', 'quokka build cache', '--mode', 'keyword', '--json', ...extra], t.env(), { cwd })).results.map((r) => r.id);
+    const fromShop = await search(shop);
+    assert.deepEqual(new Set(fromShop.slice(0, 2)), new Set([shopId, globalId]));
+    assert.equal(fromShop[2], blogId);
+    assert.deepEqual(new Set(await search(blog, '--scope', 'project')), new Set([blogId, globalId]));
+    const shown = await runCli(['memory', 'show', shopId], t.env());
+    assert.match(shown.stdout, new RegExp(`Project: +${shop.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    const bad = await runCli(['memory', 'search', 'x', '--scope', 'mine'], t.env());
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /Invalid scope 'mine'/);
   });
 });

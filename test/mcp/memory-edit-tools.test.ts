@@ -2,8 +2,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { App } from '../../src/app.js';
-import { call, errorOf, ok, openMcpSession, type McpSession } from '../helpers/mcp.js';
+import { type App, createApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { tempHome, type TempHome } from '../helpers/home.js';
+import { call, connectInMemory, errorOf, ok, openMcpSession, type McpSession } from '../helpers/mcp.js';
 
 interface Found { results: { id: string; content: string; score: number }[] }
 
@@ -130,5 +132,74 @@ describe('migration 6: memories stored before since/until get created_ts', () =>
     } finally {
       await session.close();
     }
+  });
+});
+
+describe('duplicates and project scope over MCP', () => {
+  let t: TempHome;
+  let app: App;
+  let client: Client;
+  let closeClient: () => Promise<void>;
+  let project: string | undefined = '/work/shop';
+  before(async () => {
+    t = tempHome();
+    app = createApp(loadConfig(t.env()), { currentProject: async () => project });
+    ({ client, close: closeClient } = await connectInMemory(app));
+  });
+  after(async () => {
+    await closeClient();
+    await app.close();
+    t.cleanup();
+  });
+
+  const store = async (args: Record<string, unknown>) =>
+    ok<{ id: string; status: string; duplicate_of?: string; similarity?: number }>(await call(client, 'store_memory', { category: 'fact', ...args }));
+  const search = async (args: Record<string, unknown>): Promise<string[]> =>
+    ok<Found>(await call(client, 'retrieve_memories', { search_mode: 'keyword', ...args })).results.map((r) => r.id);
+
+  test('a near-duplicate in the same project returns the existing memory; allow_duplicate stores a copy', async () => {
+    project = '/work/shop';
+    const first = await store({ content: 'The checkout service retries card payments three times.' });
+    assert.equal(first.status, 'stored');
+    assert.equal(first.duplicate_of, undefined, 'the normal confirmation keeps CALM keys only');
+    const again = await store({ content: 'the checkout service retries card payments three times' });
+    assert.equal(again.status, 'duplicate');
+    assert.equal(again.id, first.id);
+    assert.equal(again.duplicate_of, first.id);
+    assert.ok(again.similarity! >= 0.9);
+    const copy = await store({ content: 'the checkout service retries card payments three times', allow_duplicate: true });
+    assert.equal(copy.status, 'stored');
+    assert.notEqual(copy.id, first.id);
+    const different = await store({ content: 'The checkout service logs every declined card payment.' });
+    assert.equal(different.status, 'stored', 'a related but different fact is not a duplicate');
+
+    project = '/work/blog';
+    const otherProject = await store({ content: 'The checkout service retries card payments three times.' });
+    assert.equal(otherProject.status, 'stored', 'another project keeps its own copy');
+  });
+
+  test('search ranks this project and global memories first; scope "project" keeps only them; old records count as global', async () => {
+    project = '/work/alpha';
+    const alpha = await store({ content: 'Alpha deploys with the zebra pipeline on Fridays' });
+    project = '/work/beta';
+    const beta = await store({ content: 'Beta deploys with the zebra pipeline, zebra zebra, every Friday' });
+    const global = await store({ content: 'Every zebra pipeline needs a manual approval step', global: true });
+    // a record written before projects existed: no project in its payload
+    const legacy = (await app.memory.store({ content: 'Legacy zebra pipeline notes from the wiki', category: 'fact', global: true })).id;
+
+    project = '/work/alpha';
+    const all = await search({ query: 'zebra pipeline' });
+    assert.deepEqual(new Set(all.slice(0, 3)), new Set([alpha.id, global.id, legacy]), 'alpha and global first');
+    assert.equal(all[3], beta.id, "beta's memory still found, after them");
+    const own = await search({ query: 'zebra pipeline', scope: 'project' });
+    assert.deepEqual(new Set(own), new Set([alpha.id, global.id, legacy]));
+    assert.equal((await app.memory.get(alpha.id)).project, '/work/alpha');
+    assert.equal((await app.memory.get(global.id)).project, undefined);
+
+    project = '/work/beta';
+    assert.equal((await search({ query: 'zebra pipeline', search_mode: 'semantic' }))[0], beta.id);
+    const bad = await call(client, 'retrieve_memories', { query: 'x', scope: 'mine' });
+    assert.equal(bad.isError, true, 'the SDK rejects a scope outside the enum');
+    await assert.rejects(app.memory.retrieve({ query: 'x', scope: 'mine' }), /Invalid scope 'mine'/);
   });
 });

@@ -2,6 +2,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { App } from '../../app.js';
+import { SCOPES } from '../../services/project-scope.js';
 import { MEMORY_CATEGORIES, SEARCH_MODES } from '../../services/validation.js';
 import { runTool, type Logger } from '../result.js';
 
@@ -18,6 +19,10 @@ export function registerMemoryTools(server: McpServer, app: App, log: Logger): v
         category: z.enum(MEMORY_CATEGORIES).describe('Memory category'),
         importance: z.number().optional().describe('Importance score 0.0-1.0 (default 0.5)'),
         tags: z.array(z.string()).optional().describe('Optional tags for categorization (max 20, each max 50 characters)'),
+        allow_duplicate: z.boolean().optional().describe(
+          'Store even if a near-identical memory exists in this project (default false: the existing one is returned with "status": "duplicate")',
+        ),
+        global: z.boolean().optional().describe('Keep the memory out of any project, so every project sees it (default false: stored for the current project)'),
       },
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
@@ -37,6 +42,7 @@ export function registerMemoryTools(server: McpServer, app: App, log: Logger): v
         search_mode: z.enum(SEARCH_MODES).optional().describe("Search mode: 'semantic' (default), 'keyword' or 'hybrid'"),
         since: z.string().optional().describe('Only memories created at or after this ISO-8601 date or date-time (UTC when no zone)'),
         until: z.string().optional().describe('Only memories created at or before this ISO-8601 date (the whole day) or date-time'),
+        scope: z.enum(SCOPES).optional().describe("'all' (default): this project's and global memories first, then other projects'; 'project': only this project's and global ones"),
       },
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
