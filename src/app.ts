@@ -26,6 +26,7 @@ import { CodeService } from './services/code/index.js';
 import { ContextService } from './services/context/assembler.js';
 import { GitService } from './services/git/index.js';
 import { CodeIndexRepository } from './store/code-index-repository.js';
+import type { CurrentProject } from './services/project-scope.js';
 
 export interface App {
   readonly config: CalmConfig;
@@ -42,6 +43,8 @@ export interface App {
   readonly code: CodeService;
   readonly git: GitService;
   readonly context: ContextService;
+  /** The caller's project (memory scope); see services/project-scope.ts. */
+  readonly currentProject: CurrentProject;
   /** Loads the configured model on first call and keeps it. */
   embedder(options?: Pick<EmbedderLoadOptions, 'onProgress'>): Promise<Embedder>;
   close(): Promise<void>;
@@ -50,6 +53,27 @@ export interface App {
 export interface CreateAppOptions {
   /** Fail with a hint to run `calm init` instead of creating a database. */
   readonly requireInitialized?: boolean;
+  /** The caller's project for memories' scope; default: the project of this process's working directory. */
+  readonly currentProject?: CurrentProject;
+}
+
+/** The project of this process's working directory (its main repository root, as tasks use), looked up once per directory. */
+function cwdProject(orchestration: Orchestration): CurrentProject {
+  const known = new Map<string, Promise<string | undefined>>();
+  return () => {
+    let cwd: string;
+    try {
+      cwd = process.cwd();
+    } catch {
+      return Promise.resolve(undefined); // the shell sits in a deleted directory: no project to tell
+    }
+    let project = known.get(cwd);
+    if (!project) {
+      project = orchestration.projects.detect(cwd).then((p) => p.root, () => undefined);
+      known.set(cwd, project);
+    }
+    return project;
+  };
 }
 
 export function isInitialized(config: CalmConfig): boolean {
@@ -80,23 +104,26 @@ export function createApp(config: CalmConfig, options: CreateAppOptions = {}): A
   const guard = new CollectionGuard(records, embedder);
   const search = new SearchEngine(records, embedder, guard);
   const clusters = new ClusteringService(records, guard, { minClusterSize: config.clusterMinSize, minSamples: config.clusterMinSamples });
+  const orchestration = createOrchestration(db, {
+    sessionsDir: config.paths.sessions,
+    rolesDir: config.paths.roles,
+    bundledRolesDir: join(TEMPLATES_DIR, 'roles'),
+    gateCommandTimeoutSeconds: config.gateTestTimeout,
+  });
+  const currentProject = options.currentProject ?? cwdProject(orchestration);
   return {
     config,
     db,
     records,
     embedderChoice,
     search,
-    memory: new MemoryService(records, embedder, guard, search, config.memoryContentMaxLength),
+    memory: new MemoryService(records, embedder, guard, search, config.memoryContentMaxLength, currentProject),
     ghap: new GhapService(new GhapRepository(db), records, embedder, guard),
     experiences: new ExperienceService(search),
     clusters,
     values: new ValueService(records, embedder, guard, clusters),
-    orchestration: createOrchestration(db, {
-      sessionsDir: config.paths.sessions,
-      rolesDir: config.paths.roles,
-      bundledRolesDir: join(TEMPLATES_DIR, 'roles'),
-      gateCommandTimeoutSeconds: config.gateTestTimeout,
-    }),
+    orchestration,
+    currentProject,
     // git tools without repo_path work on the caller's working directory
     code: new CodeService(records, embedder, guard, search, new CodeIndexRepository(db)),
     git: new GitService(records, embedder, guard, search, new CodeIndexRepository(db), () => process.cwd()),

@@ -49,7 +49,12 @@ export const SETTINGS = {
   }),
   embedder: setting({
     path: ['embedding', 'embedder'], env: 'CALM_EMBEDDER', schema: z.string().min(1), defaultValue: 'hash',
-    description: "Embedder: 'hash' (built in), 'minilm', 'nomic', or the path of a local model folder; `calm init` records its choice",
+    description: "Embedder: 'hash' (built in), 'use' (offline sentence encoder from npm), 'minilm', 'nomic', or the path of a local model folder; `calm init` records its choice",
+  }),
+  offlineEmbedder: setting({
+    path: ['embedding', 'offline_fallback'], env: 'CALM_OFFLINE_EMBEDDER',
+    schema: z.enum(['use', 'hash']), defaultValue: 'use' as 'use' | 'hash',
+    description: "What `calm init` picks when minilm is not available: 'use' (when installed) or 'hash'",
   }),
   modelDownload: setting({
     path: ['embedding', 'download'], env: 'CALM_MODEL_DOWNLOAD', schema: bool, defaultValue: true,

@@ -1,5 +1,5 @@
 /**
- * @module Turns the `embedder` setting into an Embedder: 'hash', a preset name, or a model folder.
+ * @module Turns the `embedder` setting into an Embedder: 'hash', 'use', a preset name, or a model folder.
  * Models load lazily (first use), so commands that never embed start fast.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { CalmError } from '../errors.js';
 import type { Embedder } from './embedder.js';
 import { HASH_DIM, HASH_EMBEDDER_ID, HashEmbedder } from './hash.js';
 import { knownModelProfile, modelProfile, type ModelProfile, profileIdSuffix } from './model-profile.js';
+import { isUseInstalled, USE_DIM, USE_EMBEDDER_ID } from './use.js';
 
 export const PRESETS = {
   minilm: { model: 'Xenova/all-MiniLM-L6-v2', dim: 384, note: '~11 ms per text on CPU' },
@@ -17,6 +18,7 @@ export type PresetName = keyof typeof PRESETS;
 
 export type EmbedderChoice =
   | { readonly kind: 'hash'; readonly id: string }
+  | { readonly kind: 'use'; readonly id: string }
   | { readonly kind: 'preset'; readonly name: PresetName; readonly model: string; readonly id: string; readonly profile: ModelProfile }
   | { readonly kind: 'folder'; readonly path: string; readonly id: string; readonly profile?: ModelProfile | undefined };
 
@@ -30,6 +32,7 @@ export interface EmbedderLoadOptions {
 export function parseEmbedderChoice(value: string, cwd?: string): EmbedderChoice {
   const v = value.trim();
   if (v === 'hash') return { kind: 'hash', id: HASH_EMBEDDER_ID };
+  if (v === 'use') return { kind: 'use', id: USE_EMBEDDER_ID };
   if (v in PRESETS) {
     const name = v as PresetName;
     const profile = knownModelProfile(PRESETS[name].model);
@@ -48,13 +51,14 @@ export function parseEmbedderChoice(value: string, cwd?: string): EmbedderChoice
   }
   throw new CalmError(
     'config_error',
-    `Unknown embedder '${value}': use 'hash', ${Object.keys(PRESETS).map((p) => `'${p}'`).join(', ')}, or the path of a local model folder`,
+    `Unknown embedder '${value}': use 'hash', 'use', ${Object.keys(PRESETS).map((p) => `'${p}'`).join(', ')}, or the path of a local model folder`,
   );
 }
 
 /** The dimension when it is known without loading the model. */
 export function knownDim(choice: EmbedderChoice): number | undefined {
   if (choice.kind === 'hash') return HASH_DIM;
+  if (choice.kind === 'use') return USE_DIM;
   if (choice.kind === 'folder') {
     try {
       const config = JSON.parse(readFileSync(join(choice.path, 'config.json'), 'utf8')) as { hidden_size?: unknown };
@@ -69,6 +73,7 @@ export function knownDim(choice: EmbedderChoice): number | undefined {
 /** Whether the weights are on this machine (no network). */
 export async function isAvailableOffline(choice: EmbedderChoice, modelsDir: string): Promise<boolean> {
   if (choice.kind === 'hash') return true;
+  if (choice.kind === 'use') return isUseInstalled();
   const { isModelCached } = await import('./onnx.js');
   if (choice.kind === 'folder') return existsSync(choice.path) && isModelCached(choice.path, modelsDir);
   return isModelCached(choice.model, modelsDir);
@@ -76,6 +81,7 @@ export async function isAvailableOffline(choice: EmbedderChoice, modelsDir: stri
 
 export async function loadEmbedder(choice: EmbedderChoice, options: EmbedderLoadOptions): Promise<Embedder> {
   if (choice.kind === 'hash') return new HashEmbedder();
+  if (choice.kind === 'use') return (await import('./use.js')).loadUseEmbedder();
   const { loadOnnxEmbedder } = await import('./onnx.js');
   return loadOnnxEmbedder({
     model: choice.kind === 'folder' ? choice.path : choice.model,

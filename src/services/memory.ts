@@ -10,6 +10,10 @@ import type { Filter } from '../store/records/filter.js';
 import type { RecordStore, StoredRecord } from '../store/records/record-store.js';
 import { nowIso } from '../store/time.js';
 import type { CollectionGuard } from './collection-guard.js';
+import { findDuplicate } from './memory-dedupe.js';
+import { type CurrentProject, PROJECT_KEY, projectOf, rankProjectFirst, validateScope } from './project-scope.js';
+import { CREATED_TS_KEY, createdRange, memoryCreatedTs } from './memory-time.js';
+import { applyMemoryPatch, historyOf, type MemoryRevision, type UpdateMemoryPatch, type UpdateMemoryResult } from './memory-update.js';
 import type { SearchEngine } from './search.js';
 import {
   MEMORY_CATEGORIES, type MemoryCategory, validateEnum, validateLimit, validateOffset, validateQuery, validateSearchMode,
@@ -17,6 +21,8 @@ import {
 } from './validation.js';
 
 const COLLECTION = COLLECTIONS.memories;
+/** How many more candidates than asked for a scoped search reads, to find global memories among other projects'. */
+const PROJECT_WIDEN = 3;
 
 export interface Memory {
   id: string;
@@ -25,6 +31,15 @@ export interface Memory {
   importance: number;
   tags: string[];
   created_at: string;
+  /** Set once the memory has been edited with `update`. */
+  updated_at?: string;
+  /** The project it was stored from; absent for a global memory. */
+  project?: string;
+}
+
+/** A memory as `show` returns it: with its earlier versions, oldest first. */
+export interface MemoryWithHistory extends Memory {
+  history: MemoryRevision[];
 }
 
 export interface StoreMemoryInput {
@@ -32,7 +47,15 @@ export interface StoreMemoryInput {
   category: string;
   importance?: number | undefined;
   tags?: string[] | undefined;
+  /** Store even when a near-duplicate exists in the same project. */
+  allow_duplicate?: boolean | undefined;
+  /** Keep the memory out of any project: every project sees it. */
+  global?: boolean | undefined;
 }
+
+export type StoreMemoryResult =
+  | { id: string; status: 'stored'; category: MemoryCategory; importance: number; created_at: string }
+  | { id: string; status: 'duplicate'; duplicate_of: string; similarity: number; category: MemoryCategory; importance: number; created_at: string };
 
 export interface RetrieveMemoriesInput {
   query: string;
@@ -40,6 +63,12 @@ export interface RetrieveMemoriesInput {
   category?: string | undefined;
   min_importance?: number | undefined;
   search_mode?: string | undefined;
+  /** ISO-8601 date or date-time: only memories created at or after it. */
+  since?: string | undefined;
+  /** ISO-8601 date (that whole day) or date-time: only memories created at or before it. */
+  until?: string | undefined;
+  /** 'all' (default): the current project's and global memories first; 'project': only those. */
+  scope?: string | undefined;
 }
 
 export interface ListMemoriesInput {
@@ -47,13 +76,15 @@ export interface ListMemoriesInput {
   tags?: string[] | undefined;
   limit?: number | undefined;
   offset?: number | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
 }
 
 export type MemorySummary = Omit<Memory, 'content'>;
 
 function toMemory(record: StoredRecord): Memory {
   const p = record.payload;
-  return {
+  const memory: Memory = {
     id: record.id,
     content: typeof p.content === 'string' ? p.content : record.text,
     category: (p.category as MemoryCategory | undefined) ?? ('unknown' as MemoryCategory),
@@ -61,6 +92,10 @@ function toMemory(record: StoredRecord): Memory {
     tags: Array.isArray(p.tags) ? (p.tags as string[]) : [],
     created_at: typeof p.created_at === 'string' ? p.created_at : record.createdAt,
   };
+  if (typeof p.updated_at === 'string') memory.updated_at = p.updated_at;
+  const project = projectOf(p);
+  if (project !== undefined) memory.project = project;
+  return memory;
 }
 
 export class MemoryService {
@@ -70,19 +105,32 @@ export class MemoryService {
     private readonly guard: CollectionGuard,
     private readonly search: SearchEngine,
     private readonly contentMaxLength: number,
+    private readonly currentProject: CurrentProject = async () => undefined,
   ) {}
 
-  async store(input: StoreMemoryInput): Promise<{ id: string; status: 'stored'; category: MemoryCategory; importance: number; created_at: string }> {
+  async store(input: StoreMemoryInput): Promise<StoreMemoryResult> {
     const category = validateEnum(input.category, MEMORY_CATEGORIES, 'category');
     if (typeof input.content !== 'string') throw validationError('Content must be a string');
     const content = validateTextLength(input.content, this.contentMaxLength, 'Content');
     const importance = validateUnitInterval(input.importance ?? 0.5, 'Importance');
     const tags = validateTags(input.tags);
+    const project = input.global === true ? undefined : await this.currentProject();
 
     await this.guard.ensure(COLLECTION);
     const [vector] = await (await this.embedder()).embed([content]);
+    if (input.allow_duplicate !== true) {
+      const existing = await findDuplicate(this.records, COLLECTION, vector!, project);
+      if (existing) {
+        const m = toMemory(existing);
+        return {
+          id: m.id, status: 'duplicate', duplicate_of: m.id, similarity: Number(existing.score.toFixed(4)),
+          category: m.category, importance: m.importance, created_at: m.created_at,
+        };
+      }
+    }
     const memory: Memory = { id: randomUUID(), content, category, importance, tags, created_at: nowIso() };
-    await this.records.upsert(COLLECTION, [{ id: memory.id, text: content, payload: { ...memory }, vector: vector! }]);
+    const payload = { ...memory, [CREATED_TS_KEY]: memoryCreatedTs(memory.created_at), ...(project ? { [PROJECT_KEY]: project } : {}) };
+    await this.records.upsert(COLLECTION, [{ id: memory.id, text: content, payload, vector: vector! }]);
     // the confirmation never echoes content or tags: agents pay for every byte they read back
     return { id: memory.id, status: 'stored', category, importance, created_at: memory.created_at };
   }
@@ -93,11 +141,25 @@ export class MemoryService {
     const minImportance = validateUnitInterval(input.min_importance ?? 0, 'min_importance');
     const query = validateQuery(input.query);
     const mode = validateSearchMode(input.search_mode ?? 'semantic');
+    const created = createdRange(input.since, input.until);
+    const scope = validateScope(input.scope);
 
     const filter: Record<string, Filter[string]> = {};
     if (category) filter.category = category;
     if (minImportance > 0) filter.importance = { $gte: minImportance };
-    const hits = await this.search.search(COLLECTION, { query, mode, limit, filter });
+    if (created) filter[CREATED_TS_KEY] = created;
+    const project = await this.currentProject();
+    let hits;
+    if (project === undefined) {
+      hits = await this.search.search(COLLECTION, { query, mode, limit, filter });
+    } else {
+      // the project's own memories are searched on their own too, so a crowd of other projects' cannot hide them
+      const [own, all] = await Promise.all([
+        this.search.search(COLLECTION, { query, mode, limit, filter: { ...filter, [PROJECT_KEY]: project } }),
+        this.search.search(COLLECTION, { query, mode, limit: Math.min(limit * PROJECT_WIDEN, 300), filter }),
+      ]);
+      hits = rankProjectFirst([...own, ...all], project, scope, limit);
+    }
     const results = hits.map((h) => ({ ...toMemory(h), score: h.score }));
     return { results, count: results.length };
   }
@@ -107,11 +169,13 @@ export class MemoryService {
     const tags = input.tags === undefined ? undefined : validateTags(input.tags);
     const limit = validateLimit(input.limit ?? 50, 1, 200);
     const offset = validateOffset(input.offset ?? 0);
+    const created = createdRange(input.since, input.until);
 
     if (!(await this.guard.exists(COLLECTION))) return { results: [], count: 0, total: 0 };
     const filter: Record<string, Filter[string]> = {};
     if (category) filter.category = category;
     if (tags && tags.length > 0) filter.tags = { $in: tags };
+    if (created) filter[CREATED_TS_KEY] = created;
     const [total, rows] = await Promise.all([
       this.records.count(COLLECTION, filter),
       // ordered in the store, so "newest first" holds across pages (CALM sorted each page alone)
@@ -124,11 +188,51 @@ export class MemoryService {
     return { results, count: results.length, total };
   }
 
-  async get(memoryId: string): Promise<Memory> {
+  async get(memoryId: string): Promise<MemoryWithHistory> {
+    const record = await this.find(memoryId);
+    return { ...toMemory(record), history: historyOf(record.payload) };
+  }
+
+  /**
+   * Edits a memory in place. The previous version goes to the payload's `history` (so it lives, and is
+   * backed up, with the record on either backend); the vector is recomputed only when the content changes,
+   * and the keyword index follows the new text. A patch that changes nothing writes nothing.
+   */
+  async update(memoryId: string, patch: UpdateMemoryPatch): Promise<UpdateMemoryResult> {
     const id = validateUuid(memoryId, 'memory_id');
-    const [record] = (await this.guard.exists(COLLECTION)) ? await this.records.get(COLLECTION, [id]) : [];
+    if (patch.category !== undefined) validateEnum(patch.category, MEMORY_CATEGORIES, 'category');
+    if (patch.content !== undefined) {
+      if (typeof patch.content !== 'string') throw validationError('Content must be a string');
+      validateTextLength(patch.content, this.contentMaxLength, 'Content');
+    }
+    if (patch.importance !== undefined) validateUnitInterval(patch.importance, 'Importance');
+    if (patch.tags !== undefined) validateTags(patch.tags);
+    if (patch.content === undefined && patch.category === undefined && patch.importance === undefined && patch.tags === undefined) {
+      throw validationError('Nothing to update: give content, category, importance or tags');
+    }
+
+    const record = await this.find(id, { withVectors: true });
+    const current = toMemory(record);
+    const next = applyMemoryPatch(current, record.payload, patch as UpdateMemoryPatch & { category?: MemoryCategory }, nowIso());
+    if (next.changed.length === 0) {
+      return { id, status: 'unchanged', changed: [], category: current.category, importance: current.importance, updated_at: current.updated_at ?? current.created_at };
+    }
+    const vector = next.changed.includes('content') || !record.vector
+      ? (await (await this.embedder()).embed([next.payload.content as string]))[0]!
+      : record.vector;
+    await this.guard.ensure(COLLECTION);
+    await this.records.upsert(COLLECTION, [{ id, text: next.payload.content as string, payload: next.payload, vector }]);
+    return {
+      id, status: 'updated', changed: next.changed, category: next.payload.category as MemoryCategory,
+      importance: next.payload.importance as number, updated_at: next.payload.updated_at as string,
+    };
+  }
+
+  private async find(memoryId: string, options: { withVectors?: boolean } = {}): Promise<StoredRecord> {
+    const id = validateUuid(memoryId, 'memory_id');
+    const [record] = (await this.guard.exists(COLLECTION)) ? await this.records.get(COLLECTION, [id], options) : [];
     if (!record) throw notFound(`Memory not found: ${id}`);
-    return toMemory(record);
+    return record;
   }
 
   /** `deleted` says whether a memory was actually removed (CALM always said true). */

@@ -286,6 +286,20 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(`ALTER TABLE indexed_files ADD COLUMN unit_ids TEXT NOT NULL DEFAULT '[]';`);
     },
   },
+  {
+    version: 6,
+    name: 'memories: created_ts (seconds since the epoch) beside created_at, so since/until filter by number',
+    up(db) {
+      // julianday() reads calm's ISO strings (with Z or an offset); a record without a readable date gets none
+      db.exec(`
+        UPDATE records
+           SET payload = json_set(payload, '$.created_ts', round((julianday(json_extract(payload, '$.created_at')) - 2440587.5) * 86400000.0) / 1000.0)
+         WHERE collection = 'memories'
+           AND json_type(payload, '$.created_ts') IS NULL
+           AND julianday(json_extract(payload, '$.created_at')) IS NOT NULL;
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -30,8 +30,9 @@ export function tempHome(): TempHome {
   const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => {
     const base: NodeJS.ProcessEnv = {};
     for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('CALM_')) base[k] = v;
-    // downloads off unless a test asks: no test may reach for the network
-    return { ...base, HOME: home, CALM_HOME: calmHome, CALM_MODEL_DOWNLOAD: 'false', ...extra };
+    // downloads off unless a test asks: no test may reach for the network; `calm init` picks hash, not the
+    // 512-d sentence encoder, unless a test asks (tests stay fast and deterministic)
+    return { ...base, HOME: home, CALM_HOME: calmHome, CALM_MODEL_DOWNLOAD: 'false', CALM_OFFLINE_EMBEDDER: 'hash', ...extra };
   };
   return {
     root,

@@ -21,10 +21,11 @@ describe('memory tools over MCP', () => {
     const { tools } = await client.listTools();
     const byName = Object.fromEntries(tools.map((tool) => [tool.name, tool]));
     const params = (name: string): string[] => Object.keys((byName[name]?.inputSchema.properties ?? {}) as object).sort();
-    assert.deepEqual(params('store_memory'), ['category', 'content', 'importance', 'tags']);
+    assert.deepEqual(params('store_memory'), ['allow_duplicate', 'category', 'content', 'global', 'importance', 'tags']);
     assert.deepEqual(byName.store_memory?.inputSchema.required, ['content', 'category']);
-    assert.deepEqual(params('retrieve_memories'), ['category', 'limit', 'min_importance', 'query', 'search_mode']);
-    assert.deepEqual(params('list_memories'), ['category', 'limit', 'offset', 'tags']);
+    assert.deepEqual(params('retrieve_memories'), ['category', 'limit', 'min_importance', 'query', 'scope', 'search_mode', 'since', 'until']);
+    assert.deepEqual(params('list_memories'), ['category', 'limit', 'offset', 'since', 'tags', 'until']);
+    assert.deepEqual(params('update_memory'), ['category', 'content', 'importance', 'memory_id', 'tags']);
     assert.deepEqual(params('delete_memory'), ['memory_id']);
     assert.deepEqual(params('ping'), []);
     for (const tool of tools) {
@@ -77,7 +78,8 @@ describe('memory tools over MCP', () => {
     const listed = await call(client, 'list_memories', { tags: ['db', 'unrelated'] });
     const page = ok<{ results: Record<string, unknown>[]; count: number; total: number }>(listed);
     assert.equal(page.total, 1);
-    assert.deepEqual(Object.keys(page.results[0]!).sort(), ['category', 'created_at', 'id', 'importance', 'tags']);
+    // CALM's keys, plus the project the memory was stored from (this test runs inside calm's repository)
+    assert.deepEqual(Object.keys(page.results[0]!).sort(), ['category', 'created_at', 'id', 'importance', 'project', 'tags']);
     assert.doesNotMatch(textOf(listed), /Sunday/, 'list entries carry no content');
 
     const deleted = await call(client, 'delete_memory', { memory_id: confirmation.id });

@@ -149,7 +149,7 @@ describe('calm import-calm (fake Qdrant server + a CALM database)', () => {
       const mem = await app.memory.get(MEMORY_UUID);
       assert.deepEqual(mem, {
         id: MEMORY_UUID, content: 'The staging database listens on port 5433', category: 'fact', importance: 0.9, tags: ['db', 'staging'],
-        created_at: '2025-12-06T17:55:30.687Z',
+        created_at: '2025-12-06T17:55:30.687Z', history: [],
       });
       const byTag = ok<{ results: { id: string }[] }>(await call(client, 'list_memories', { tags: ['staging'] }));
       assert.deepEqual(byTag.results.map((m) => m.id), [MEMORY_UUID]);

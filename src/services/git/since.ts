@@ -10,8 +10,10 @@ import { validationError } from '../../errors.js';
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
-export function parseSince(value: unknown): Date {
-  const bad = (): Error => validationError(`Invalid date format '${String(value)}'. Use ISO format: YYYY-MM-DD`);
+/** `field` names the parameter in the message (memory filters have two dates); the git tools keep CALM's. */
+export function parseSince(value: unknown, field?: string): Date {
+  const bad = (): Error =>
+    validationError(`Invalid date format ${field ? `for '${field}': ` : ''}'${String(value)}'. Use ISO format: YYYY-MM-DD`);
   if (typeof value !== 'string') throw bad();
   const m = DATE_RE.exec(value.trim());
   if (!m) throw bad();

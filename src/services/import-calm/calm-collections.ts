@@ -13,6 +13,7 @@ import type { QdrantClient } from '@qdrant/js-client-rest';
 import { renderAxisText } from '../ghap/axes.js';
 import { AXIS_COLLECTIONS, type Axis, type Lesson, type OutcomeStatus, type RootCause } from '../ghap/model.js';
 import { ORIGINAL_ID_KEY } from '../../store/records/qdrant/index.js';
+import { memoryCreatedTs } from '../memory-time.js';
 import { calmTimeToIso } from './calm-time.js';
 
 export const IMPORTED_COLLECTIONS = ['memories', 'ghap_full', 'ghap_strategy', 'ghap_surprise', 'ghap_root_cause', 'values'] as const;
@@ -35,6 +36,7 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined
 
 function memory(payload: Record<string, unknown>): { text: string; payload: Record<string, unknown> } {
   const p: Record<string, unknown> = { ...payload, created_at: calmTimeToIso(payload.created_at) };
+  p.created_ts = memoryCreatedTs(str(p.created_at));
   return { text: str(p.content), payload: p };
 }
 

