@@ -68,6 +68,8 @@ export interface InstallOptions {
   readonly target: ClaudeTarget;
   readonly command: CalmCommand;
   readonly daemonUrl: string;
+  /** The daemon's bearer token, sent by Claude Code with the http transport. */
+  readonly authToken?: string | undefined;
   readonly mcpTransport?: McpTransport;
   readonly dryRun?: boolean;
   readonly force?: boolean;
@@ -142,7 +144,7 @@ export async function install(o: InstallOptions): Promise<InstallReport> {
   let mcp: { file: ReturnType<typeof readJsonObject>; change: ReturnType<typeof addMcpServer> } | undefined;
   if (!o.skipMcp) {
     const file = readJsonObject(paths.claudeJson);
-    const entry = mcpEntry(o.command, o.mcpTransport ?? 'stdio', o.daemonUrl);
+    const entry = mcpEntry(o.command, o.mcpTransport ?? 'stdio', o.daemonUrl, o.authToken);
     const ours = (v: unknown): boolean => (manifest.mcp?.entries ?? []).some((e) => jsonEqual(e, v));
     try {
       mcp = { file, change: addMcpServer(file.value, entry, ours, o.force ?? false) };
