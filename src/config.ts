@@ -42,6 +42,14 @@ export const SETTINGS = {
     path: ['server', 'port'], env: 'CALM_SERVER_PORT', schema: port, defaultValue: 6335,
     description: 'Port of the daemon (Streamable HTTP MCP at /mcp, health at /health)',
   }),
+  serverAuth: setting({
+    path: ['server', 'auth'], env: 'CALM_SERVER_AUTH', schema: bool, defaultValue: false,
+    description: 'Require a bearer token on every daemon route but /health (generated into $CALM_HOME/auth_token unless CALM_AUTH_TOKEN is set)',
+  }),
+  authToken: setting({
+    path: ['server', 'auth_token'], env: 'CALM_AUTH_TOKEN', schema: z.string(), defaultValue: '',
+    description: 'Bearer token the daemon requires (setting it turns auth on)', secret: true,
+  }),
   logLevel: setting({
     path: ['server', 'log_level'], env: 'CALM_LOG_LEVEL',
     schema: z.enum(['debug', 'info', 'warn', 'error']), defaultValue: 'info' as 'debug' | 'info' | 'warn' | 'error',
@@ -112,6 +120,7 @@ export interface CalmPaths {
   readonly workflows: string;
   readonly skills: string;
   readonly hookErrorLog: string;
+  readonly authTokenFile: string;
 }
 
 export interface CalmConfig extends SettingValues {
@@ -137,6 +146,7 @@ export function pathsFor(home: string): CalmPaths {
     workflows: join(home, 'workflows'),
     skills: join(home, 'skills'),
     hookErrorLog: join(home, 'hook_errors.log'),
+    authTokenFile: join(home, 'auth_token'),
   };
 }
 

@@ -13,7 +13,7 @@ export interface AtomicWriteOptions {
 
 export function writeFileAtomic(path: string, text: string, options: AtomicWriteOptions = {}): void {
   const target = existsSync(path) ? realpathSync(path) : path;
-  mkdirSync(dirname(target), { recursive: true });
+  mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
   const mode = existsSync(target) ? statSync(target).mode & 0o777 : 0o600;
   const tmp = join(dirname(target), `.${basename(target)}.calm-${process.pid}.tmp`);
   const fd = openSync(tmp, 'w', mode);

@@ -15,15 +15,20 @@ export function registerDoctor(program: Command): void {
   program
     .command('doctor')
     .description('Check database integrity, vectors, keyword index and embedder consistency (exit 1 on a problem)')
-    .option('--fix', 'repair what can be repaired safely: orphan vectors, the keyword index, missing vectors')
+    .option('--fix', 'repair what can be repaired safely: orphan vectors, the keyword index, missing vectors, loose file permissions')
     .option('--json', 'print the report as JSON')
     .action(async (opts: { json?: boolean; fix?: boolean }) => {
-      const { runDoctor, repairCollections } = await import('../services/doctor.js');
+      const [{ runDoctor, repairCollections }, { tightenPermissions, octal }] = await Promise.all([
+        import('../services/doctor.js'), import('../services/home-permissions.js'),
+      ]);
       await withApp(async (app) => {
         let repairs;
+        let tightened;
         if (opts.fix) {
+          tightened = tightenPermissions(app.config.paths.home);
           repairs = await repairCollections(app);
           if (!opts.json) {
+            for (const p of tightened) process.stdout.write(`Tightened ${p.path}: ${octal(p.mode)} → ${octal(p.wanted)}\n`);
             for (const r of repairs) {
               process.stdout.write(
                 `Repaired ${r.collection}: ${r.orphanVectorsRemoved} orphan vectors removed, ${r.vectorsRecomputed} vectors recomputed, keyword index rebuilt` +
@@ -33,7 +38,7 @@ export function registerDoctor(program: Command): void {
           }
         }
         const report = await runDoctor(app);
-        print(repairs ? { ...report, repairs } : report, opts, render);
+        print(repairs ? { ...report, repairs, permissions_tightened: tightened!.map((p) => p.path) } : report, opts, render);
         if (!report.healthy) process.exitCode = 1;
       });
     });

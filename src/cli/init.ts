@@ -77,6 +77,7 @@ export function registerInit(program: Command): void {
           `  Embedder: ${r.embedder.setting} — ${r.embedder.id}, ${r.embedder.dim}-d`,
           `            ${r.embedder.reason}`,
           `  Templates: ${r.templates.copied.length} copied, ${r.templates.kept} already present and kept (roles/, workflows/, skills/)`,
+          ...(r.authTokenFile ? [`  Auth token: ${r.authTokenFile} (owner-only; the daemon requires it, calm's hooks send it)`] : []),
           '',
           'To switch embedder later: set CALM_EMBEDDER (hash, minilm, nomic or a model folder), then run `calm reembed`.',
           'Next: `calm status`',

@@ -78,7 +78,9 @@ export function registerInstall(program: Command): void {
       }
       const transport = opts.mcpTransport;
       const config = await cliConfig();
-      const [{ install, claudePaths }, daemon] = await Promise.all([import('../services/install/installer.js'), import('../services/daemon.js')]);
+      const [{ install, claudePaths }, daemon, { ensureAuthToken }] = await Promise.all([
+        import('../services/install/installer.js'), import('../services/daemon.js'), import('../services/auth-token.js'),
+      ]);
       const where = claudePaths(target());
       const home = config.sources.home === 'environment' ? config.paths.home : undefined;
       const run = (dryRun: boolean): Promise<InstallReport> =>
@@ -87,6 +89,7 @@ export function registerInstall(program: Command): void {
           target: target(),
           command: { node: process.execPath, bin: binPath(), home },
           daemonUrl: daemon.daemonMcpUrl(config),
+          authToken: transport === 'http' ? ensureAuthToken(config) : undefined,
           mcpTransport: transport,
           dryRun,
           force: opts.force ?? false,

@@ -53,9 +53,11 @@ async function runForeground(config: CalmConfig): Promise<void> {
   const { startHttpServer } = await import('../mcp/http.js');
   logger.info(`Starting calm server on ${hostPort(config)}...`);
   const app = createApp(config, { requireInitialized: true });
+  const { ensureAuthToken } = await import('../services/auth-token.js');
+  const authToken = ensureAuthToken(config);
   let http: Awaited<ReturnType<typeof startHttpServer>>;
   try {
-    http = await startHttpServer(app, { host: config.serverHost, port: config.serverPort, log: logger.error, debug: logger.debug });
+    http = await startHttpServer(app, { host: config.serverHost, port: config.serverPort, log: logger.error, debug: logger.debug, authToken });
   } catch (e) {
     await app.close();
     throw e;
@@ -71,7 +73,7 @@ async function runForeground(config: CalmConfig): Promise<void> {
     throw new CalmError('storage_error', `Cannot write the PID file ${pidFile}: ${(e as Error).message}`, { cause: e });
   }
   process.on('exit', removePid);
-  logger.info(`calm server listening on ${http.url} (PID ${process.pid}, home ${config.paths.home})`);
+  logger.info(`calm server listening on ${http.url} (PID ${process.pid}, home ${config.paths.home}${authToken ? ', bearer token required' : ''})`);
   // load the model now rather than on the first call; a failure is logged and retried by that call
   app.embedder().then(
     (e) => logger.info(`embedder ready: ${e.id} (${e.dim} dimensions)`),

@@ -10,6 +10,7 @@ import { closeSync, existsSync, mkdirSync, openSync, statSync, writeFileSync, wr
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bearerHeader } from '../services/auth-token.js';
 import { clientHost, isProcessAlive, readPidFile } from '../services/daemon.js';
 import type { HookSettings } from './settings.js';
 
@@ -25,7 +26,7 @@ export function daemonState(settings: Pick<HookSettings, 'pidFile'>): DaemonStat
 }
 
 /** The daemon's JSON answer, or undefined when it is not running, too slow, or answers anything but 200. */
-export function askDaemon(settings: Pick<HookSettings, 'host' | 'port'>, path: string, body: unknown, timeoutMs: number): Promise<unknown> {
+export function askDaemon(settings: Pick<HookSettings, 'host' | 'port' | 'authToken'>, path: string, body: unknown, timeoutMs: number): Promise<unknown> {
   return new Promise((resolve) => {
     let settled = false;
     const finish = (value: unknown): void => {
@@ -43,7 +44,12 @@ export function askDaemon(settings: Pick<HookSettings, 'host' | 'port'>, path: s
         path,
         method: 'POST',
         agent: false,
-        headers: { host: `${host}:${settings.port}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+        headers: {
+          host: `${host}:${settings.port}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(payload),
+          ...(settings.authToken ? { authorization: bearerHeader(settings.authToken) } : {}),
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -93,7 +99,7 @@ export function spawnDaemon(settings: Pick<HookSettings, 'home' | 'hooksDir' | '
   } catch {
     // never spawned from a hook
   }
-  writeFileSync(guard, `${process.pid}\n`);
+  writeFileSync(guard, `${process.pid}\n`, { mode: 0o600 });
   const fd = openSync(settings.logFile, 'a', 0o600);
   try {
     writeSync(fd, `\n=== calm server start (from a Claude Code hook) ${new Date().toISOString()} on ${settings.host}:${settings.port} ===\n`);

@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CalmConfig } from '../config.js';
 import { writeFileAtomic } from '../fs-atomic.js';
+import { resolveAuthToken } from '../services/auth-token.js';
 
 export interface HookSettings {
   readonly home: string;
@@ -21,6 +22,8 @@ export interface HookSettings {
   readonly host: string;
   readonly port: number;
   readonly embedder: string;
+  /** The daemon's bearer token, when it requires one. */
+  readonly authToken: string | undefined;
   /** The environment the hook runs in, with CALM_HOME pinned to `home`. */
   readonly env: NodeJS.ProcessEnv;
   /** The full configuration, as last resolved for the same config file and CALM_* variables. */
@@ -108,6 +111,7 @@ export async function hookSettings(baseEnv: NodeJS.ProcessEnv, homeOverride?: st
     host: cached.config.serverHost,
     port: cached.config.serverPort,
     embedder: cached.config.embedder,
+    authToken: resolveAuthToken(cached.config),
     env,
     config: cached.config,
   };

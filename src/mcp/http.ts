@@ -3,7 +3,9 @@
  * a client that initializes gets a session (http-sessions.ts), a request without a session id is
  * stateless (a fresh McpServer and transport per request), all over the one shared App. Only local
  * callers get in: the Host header must name this server on loopback and an Origin, when sent, must be
- * local, so a web page cannot reach the daemon through DNS rebinding.
+ * local, so a web page cannot reach the daemon through DNS rebinding. With a token configured, every
+ * route but `/health` (which says only that calm is up, and its version) also needs
+ * `Authorization: Bearer <token>`: other local users and processes cannot read or write memories.
  */
 import { createServer as createHttpServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +13,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { App } from '../app.js';
 import { asCalmError, CalmError, describeCause } from '../errors.js';
+import { bearerMatches } from '../services/auth-token.js';
 import { HookContextService, parseHookQuery } from '../services/hooks/hook-context.js';
 import { McpSessions } from './http-sessions.js';
 import type { Logger } from './result.js';
@@ -27,6 +30,8 @@ export interface HttpServerOptions {
   readonly log: Logger;
   /** One line per request, when wanted. */
   readonly debug?: Logger;
+  /** When set, every route but /health requires `Authorization: Bearer <authToken>`. */
+  readonly authToken?: string | undefined;
 }
 
 export interface RunningHttpServer {
@@ -190,6 +195,13 @@ async function route(app: App, req: IncomingMessage, res: ServerResponse, option
     req.resume();
     if (method === 'GET' || method === 'HEAD') sendJson(res, 200, healthBody());
     else sendJson(res, 405, envelope('validation_error', `Method ${method} not allowed on /health`), { allow: 'GET, HEAD' });
+    return;
+  }
+  // every route below, including ones added later, sits behind the token
+  if (options.authToken !== undefined && !bearerMatches(req.headers.authorization, options.authToken)) {
+    req.resume();
+    const message = req.headers.authorization ? 'Invalid bearer token' : 'Missing bearer token: send Authorization: Bearer <token> (see $CALM_HOME/auth_token)';
+    sendJson(res, 401, envelope('unauthorized', message), { 'www-authenticate': 'Bearer realm="calm"' });
     return;
   }
   if (path === '/hooks/query') {

@@ -4,6 +4,7 @@
  */
 import type { App } from '../app.js';
 import { isAvailableOffline } from '../embedding/registry.js';
+import { findLoosePermissions, octal } from './home-permissions.js';
 import { SCHEMA_VERSION } from '../store/migrations.js';
 import { schemaVersion } from '../store/db.js';
 
@@ -43,6 +44,18 @@ export async function runDoctor(app: App): Promise<DoctorReport> {
     version === SCHEMA_VERSION
       ? { name: 'schema version', status: 'ok', detail: `schema ${version}` }
       : { name: 'schema version', status: 'problem', detail: `schema ${version}, expected ${SCHEMA_VERSION}`, fix: 'run `calm init`' },
+  );
+
+  const loose = findLoosePermissions(app.config.paths.home);
+  checks.push(
+    loose.length === 0
+      ? { name: 'file permissions', status: 'ok', detail: `everything under ${app.config.paths.home} is owner-only` }
+      : {
+          name: 'file permissions',
+          status: 'problem',
+          detail: `${loose.length} path(s) readable by others: ${loose.slice(0, 5).map((p) => `${p.path} (${octal(p.mode)})`).join(', ')}${loose.length > 5 ? ', …' : ''}`,
+          fix: 'run `calm doctor --fix` (folders become 0700, files lose group and other bits)',
+        },
   );
 
   const configured = app.embedderChoice;

@@ -4,6 +4,7 @@ import type { CalmConfig } from '../config.js';
 import type { EmbedderLoadOptions } from '../embedding/registry.js';
 import { openDatabase, schemaVersion } from '../store/db.js';
 import { type ConfigFileAction, setConfigValue } from './config-file.js';
+import { ensureAuthToken } from './auth-token.js';
 import { backupBeforeMigration } from './backup/rotation.js';
 import { selectEmbedder } from './embedder-selection.js';
 import { installTemplates, type TemplateInstall } from './templates.js';
@@ -18,6 +19,8 @@ export interface InitResult {
   readonly embedder: { readonly setting: string; readonly id: string; readonly dim: number; readonly reason: string };
   /** Role prompts, workflow and skills copied into the home; files already there are never overwritten. */
   readonly templates: TemplateInstall;
+  /** With `server.auth` on (and no CALM_AUTH_TOKEN), the generated token's file; else null. */
+  readonly authTokenFile: string | null;
 }
 
 export async function initCalm(config: CalmConfig, onProgress?: EmbedderLoadOptions['onProgress']): Promise<InitResult> {
@@ -47,6 +50,7 @@ export async function initCalm(config: CalmConfig, onProgress?: EmbedderLoadOpti
       configFileAction,
       embedder: { setting: selection.setting, id: selection.embedder.id, dim: selection.embedder.dim, reason: selection.reason },
       templates: installTemplates(p.home),
+      authTokenFile: config.serverAuth && config.authToken === '' && ensureAuthToken(config) !== undefined ? p.authTokenFile : null,
     };
   } finally {
     await selection.embedder.dispose?.();

@@ -2,7 +2,7 @@
  * @module The templates calm ships (role prompts, the orchestration workflow, skill texts) and their
  * installation into `$CALM_HOME` by `calm init`: missing files are copied, existing ones never touched.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -38,8 +38,9 @@ export function installTemplates(home: string, source = TEMPLATES_DIR): Template
         kept += 1;
         continue;
       }
-      mkdirSync(dirname(target), { recursive: true });
+      mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
       copyFileSync(file, target);
+      chmodSync(target, 0o600); // the package's copy is world-readable; the home's is private
       copied.push(rel);
     }
   }

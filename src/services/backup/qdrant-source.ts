@@ -60,8 +60,8 @@ export class QdrantBackupSource implements BackupSource {
         partial: true,
       };
     }
-    mkdirSync(join(dir, 'qdrant'), { recursive: true });
-    if (this.records) mkdirSync(join(dir, 'records'), { recursive: true });
+    mkdirSync(join(dir, 'qdrant'), { recursive: true, mode: 0o700 });
+    if (this.records) mkdirSync(join(dir, 'records'), { recursive: true, mode: 0o700 });
     const files: string[] = [];
     const collections: ManifestCollection[] = [];
     for (const name of existing) {

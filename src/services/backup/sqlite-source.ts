@@ -12,7 +12,7 @@
  * data on their next read instead of writing into an unlinked inode; and a -wal file left by the old
  * database can never be replayed onto a file it does not belong to.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { CalmError } from '../../errors.js';
@@ -127,6 +127,7 @@ export class SqliteBackupSource implements BackupSource {
       source.close();
     }
     settle(join(dir, SQLITE_FILE));
+    chmodSync(join(dir, SQLITE_FILE), 0o600); // SQLite creates it with the umask's mode
     return captured(dir);
   }
 
@@ -164,6 +165,8 @@ export class SqliteBackupSource implements BackupSource {
       // no database: a -wal/-shm pair left beside the path belongs to a file that is gone
       for (const suffix of ['-wal', '-shm', '-journal']) rmSync(`${this.dbFile}${suffix}`, { force: true });
     }
+    // the target is created owner-only before SQLite opens it (it would use the umask's mode)
+    if (!existsSync(this.dbFile)) closeSync(openSync(this.dbFile, 'a', 0o600));
     const source = new Database(join(dir, SQLITE_FILE), { readonly: true, fileMustExist: true });
     try {
       await source.backup(this.dbFile, { progress: () => ALL_PAGES });

@@ -57,8 +57,8 @@ export function hookEntry(cmd: CalmCommand, spec: HookSpec): JsonObject {
 
 export type McpTransport = 'stdio' | 'http';
 
-export function mcpEntry(cmd: CalmCommand, transport: McpTransport, daemonUrl: string): JsonObject {
-  if (transport === 'http') return { type: 'http', url: daemonUrl };
+export function mcpEntry(cmd: CalmCommand, transport: McpTransport, daemonUrl: string, authToken?: string): JsonObject {
+  if (transport === 'http') return authToken ? { type: 'http', url: daemonUrl, headers: { Authorization: `Bearer ${authToken}` } } : { type: 'http', url: daemonUrl };
   return { type: 'stdio', command: cmd.node, args: [cmd.bin, 'mcp'], env: cmd.home ? { CALM_HOME: cmd.home } : {} };
 }
 

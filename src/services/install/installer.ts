@@ -69,6 +69,8 @@ export interface InstallOptions {
   readonly target: ClaudeTarget;
   readonly command: CalmCommand;
   readonly daemonUrl: string;
+  /** The daemon's bearer token, sent by Claude Code with the http transport. */
+  readonly authToken?: string | undefined;
   readonly mcpTransport?: McpTransport;
   readonly dryRun?: boolean;
   readonly force?: boolean;
@@ -143,7 +145,7 @@ export async function install(o: InstallOptions): Promise<InstallReport> {
   let mcp: { file: ReturnType<typeof readJsonObject>; change: ReturnType<typeof addMcpServer>; replacesCalmPython: boolean } | undefined;
   if (!o.skipMcp) {
     const file = readJsonObject(paths.claudeJson);
-    const entry = mcpEntry(o.command, o.mcpTransport ?? 'stdio', o.daemonUrl);
+    const entry = mcpEntry(o.command, o.mcpTransport ?? 'stdio', o.daemonUrl, o.authToken);
     const ours = (v: unknown): boolean => (manifest.mcp?.entries ?? []).some((e) => jsonEqual(e, v));
     // the Python CALM's own entry is replaced without --force (and put back by uninstall)
     const existing = isJsonObject(file.value.mcpServers) ? file.value.mcpServers[MCP_SERVER_NAME] : undefined;
