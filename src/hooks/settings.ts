@@ -65,8 +65,8 @@ function readCache(file: string, key: string): Cached | undefined {
 
 /** The full configuration for this hook's home, resolved afresh (loads zod and yaml: done only when the cache is stale). */
 export async function fullConfig(settings: Pick<HookSettings, 'env'>): Promise<CalmConfig> {
-  const { cliConfig } = await import('../cli/app-context.js');
-  return cliConfig(settings.env);
+  const { loadConfig } = await import('../config.js');
+  return loadConfig(settings.env);
 }
 
 export async function hookSettings(baseEnv: NodeJS.ProcessEnv, homeOverride?: string): Promise<HookSettings> {
