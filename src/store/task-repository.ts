@@ -4,7 +4,7 @@
  * orchestration services run on these tables is here; the services keep the rules.
  */
 import type { Db } from './db.js';
-import type { PhaseTransition, Review, ReviewResult, ReviewType, Task, TaskType } from './orchestration-model.js';
+import type { PhaseTransition, Review, ReviewType, Task, TaskType } from './orchestration-model.js';
 
 type TaskRow = Omit<Task, 'blocked_by'> & { blocked_by: string | null };
 
@@ -68,14 +68,7 @@ export interface NewTestRunRow {
   readonly run_at: string;
 }
 
-export interface NewReviewRow {
-  readonly task_id: string;
-  readonly review_type: ReviewType;
-  readonly result: ReviewResult;
-  readonly worker_id: string | null;
-  readonly reviewer_notes: string | null;
-  readonly created_at: string;
-}
+export type NewReviewRow = Omit<Review, 'id'>;
 
 /** Tables holding rows of a task; deleting a task empties them first. */
 const TASK_CHILD_TABLES = ['reviews', 'test_runs', 'phase_transitions', 'gate_passes', 'workers'] as const;
