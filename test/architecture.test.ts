@@ -1,8 +1,18 @@
-/** Dependencies point down only: transports → services → store/embedding. Checked from the imports themselves. */
+/**
+ * Dependencies point down only: adapters → app.ts → services → store/embedding → base, and no cycles.
+ * The house plan is `.dependency-cruiser.cjs` (also run by hand: `npx depcruise src`); these tests run
+ * it on the source, check that its listed exceptions still exist, and prove on a tiny tree that it
+ * catches a cycle and an upward import. The first test is the older import scan, kept as a second
+ * opinion on the store and embedding layers.
+ */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { test } from 'node:test';
+import { cruise, format, type ICruiseResult, type IForbiddenRuleType } from 'dependency-cruiser';
+import extractTSConfig from 'dependency-cruiser/config-utl/extract-ts-config';
 import { REPO_ROOT } from './helpers/home.js';
 
 const SRC = join(REPO_ROOT, 'src');
@@ -43,10 +53,82 @@ test('layers import only downwards', () => {
 });
 
 test('only composition roots read configuration from the environment', () => {
-  const allowed = new Set(['config.ts', 'cli/app-context.ts', 'cli/bin.ts', 'cli/output.ts', 'embedding/registry.ts']);
+  // hooks/settings.ts is the hooks' own root: it resolves the configuration when its cache is stale
+  const allowed = new Set(['config.ts', 'cli/app-context.ts', 'cli/bin.ts', 'cli/output.ts', 'embedding/registry.ts', 'hooks/settings.ts']);
   const readers = sourceFiles(SRC)
     .map((f) => relative(SRC, f))
     .filter((f) => /process\.env\.CALM_|loadConfig\(/.test(readFileSync(join(SRC, f), 'utf8')))
     .filter((f) => !allowed.has(f));
   assert.deepEqual(readers, []);
+});
+
+interface HousePlan {
+  readonly forbidden: IForbiddenRuleType[];
+  readonly EXCEPTIONS: readonly { from: string; to: string; why: string }[];
+}
+
+const PLAN = createRequire(import.meta.url)(join(REPO_ROOT, '.dependency-cruiser.cjs')) as HousePlan;
+
+/** Cruises `<root>/src` with the house rules; `tsconfig` as the CLI reads it from the config. */
+async function cruiseSrc(root: string, tsconfig?: string): Promise<ICruiseResult> {
+  const result = await cruise(
+    ['src'],
+    {
+      baseDir: root,
+      validate: true,
+      ruleSet: { forbidden: PLAN.forbidden },
+      tsPreCompilationDeps: true,
+      doNotFollow: { path: 'node_modules' },
+      includeOnly: '^src/',
+      ...(tsconfig ? { tsConfig: { fileName: tsconfig } } : {}),
+    },
+    {},
+    tsconfig ? { tsConfig: extractTSConfig(tsconfig) } : {},
+  );
+  return result.output as ICruiseResult;
+}
+
+/** dependency-cruiser's own long error report: rule, the import (or the cycle), and why the rule exists. */
+async function report(result: ICruiseResult): Promise<string> {
+  return String((await format(result, { outputType: 'err-long' })).output);
+}
+
+test('the house plan holds: no cycle, no import against the layer order (beyond the listed exceptions)', async () => {
+  const result = await cruiseSrc(REPO_ROOT, join(REPO_ROOT, 'tsconfig.json'));
+  assert.ok(result.summary.totalCruised > 100, `cruised only ${result.summary.totalCruised} modules`);
+  assert.equal(result.summary.violations.length, 0, `\n${await report(result)}\nFix the import, or (only for the composition-root step) list the file pair in .dependency-cruiser.cjs EXCEPTIONS.`);
+
+  // an exception whose import is gone must go too, so the list only ever shrinks to nothing
+  const imports = new Set(result.modules.flatMap((m) => m.dependencies.map((d) => `${m.source} → ${d.resolved}`)));
+  const stale = PLAN.EXCEPTIONS.filter((e) => !imports.has(`${e.from} → ${e.to}`)).map((e) => `${e.from} → ${e.to}`);
+  assert.deepEqual(stale, [], 'these exceptions no longer happen: delete them from .dependency-cruiser.cjs');
+});
+
+test('the house plan catches a new cycle and a new upward import', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'calm-arch-'));
+  try {
+    const files: Record<string, string> = {
+      'src/app.ts': "import { store } from './store/x.js';\nexport const app = store;\n",
+      'src/services/thing.ts': "import { app } from '../app.js';\nexport const thing = app;\n",
+      'src/store/x.ts': "import { y } from './y.js';\nexport const store = 1;\nexport const x = (): number => y();\n",
+      'src/store/y.ts': "import { x } from './x.js';\nexport const y = (): number => x();\n",
+      'src/errors.ts': "import { thing } from './services/thing.js';\nexport const e = thing;\n",
+    };
+    for (const [file, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, file)), { recursive: true });
+      writeFileSync(join(root, file), text);
+    }
+    const result = await cruiseSrc(root);
+    const found = result.summary.violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`).sort();
+    assert.deepEqual(found, [
+      'base-is-the-bottom: src/errors.ts → src/services/thing.ts',
+      'no-circular: src/store/x.ts → src/store/y.ts',
+      'services-below-app: src/services/thing.ts → src/app.ts',
+    ]);
+    const text = await report(result);
+    assert.match(text, /error services-below-app: src\/services\/thing\.ts → src\/app\.ts\n\s+Services are built by src\/app\.ts/);
+    assert.match(text, /error no-circular: src\/store\/x\.ts → src\/store\/y\.ts\n\s+Import cycles/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });

@@ -68,8 +68,8 @@ function readCache(file: string, key: string): Cached | undefined {
 
 /** The full configuration for this hook's home, resolved afresh (loads zod and yaml: done only when the cache is stale). */
 export async function fullConfig(settings: Pick<HookSettings, 'env'>): Promise<CalmConfig> {
-  const { cliConfig } = await import('../cli/app-context.js');
-  return cliConfig(settings.env);
+  const { loadConfig } = await import('../config.js');
+  return loadConfig(settings.env);
 }
 
 /** Thrown when the hook's home is CALM's: the hook gives no context and logs nothing (the log file would be CALM's). */

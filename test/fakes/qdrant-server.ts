@@ -17,8 +17,8 @@
  *   multipart upload (`snapshot` file part) with `priority` (replica | snapshot | no_sync) and
  *   `checksum` (400 on mismatch). A fake snapshot is JSON, not Qdrant's tar: only this fake reads it.
  *
- * Tests can require an API key, inject failures, read the request log and stop the server to simulate
- * an unreachable Qdrant.
+ * Tests can require an API key, inject failures, rewrite results (lies such as a wrong checksum), read
+ * the request log and stop the server to simulate an unreachable Qdrant.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -65,10 +65,14 @@ export interface LoggedRequest {
   readonly path: string;
   readonly query: URLSearchParams;
   readonly body: unknown;
+  readonly contentType: string;
 }
 
 /** A fault: return `{status, error}` to fail a request instead of serving it. */
 export type Fault = (req: LoggedRequest) => { status: number; error: string } | undefined;
+
+/** A lie: return a replacement for a successful JSON result (a wrong checksum, say), or undefined to keep it. */
+export type Rewrite = (req: LoggedRequest, result: unknown) => unknown;
 
 const UUID_RE = /^(?:urn:uuid:)?\{?([0-9a-f]{8})-?([0-9a-f]{4})-?([0-9a-f]{4})-?([0-9a-f]{4})-?([0-9a-f]{12})\}?$/i;
 const PRIORITIES = ['replica', 'snapshot', 'no_sync'];
@@ -143,6 +147,7 @@ export class FakeQdrant {
   readonly snapshots = new Map<string, Map<string, SnapshotFile>>();
   readonly requests: LoggedRequest[] = [];
   readonly faults: Fault[] = [];
+  readonly rewrites: Rewrite[] = [];
   readonly version = '1.18.0';
   private server: Server | undefined;
   private port = 0;
@@ -206,7 +211,7 @@ export class FakeQdrant {
           throw new HttpError(400, `Format error in JSON body: ${(e as Error).message}`);
         }
       }
-      const logged: LoggedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body };
+      const logged: LoggedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body, contentType };
       this.requests.push(logged);
       if (this.options.apiKey) {
         const bearer = req.headers.authorization?.replace(/^Bearer\s+/i, '');
@@ -218,9 +223,10 @@ export class FakeQdrant {
         const f = fault(logged);
         if (f) throw new HttpError(f.status, f.error);
       }
-      const out = await this.route(logged, raw, contentType);
-      if (out instanceof Buffer) send(200, undefined, out);
-      else send(200, out);
+      let out = await this.route(logged, raw, contentType);
+      if (out instanceof Buffer) return send(200, undefined, out);
+      for (const rewrite of this.rewrites) out = rewrite(logged, out) ?? out;
+      send(200, out);
     } catch (e) {
       if (e instanceof HttpError) send(e.status, e.message);
       else send(500, `Service internal error: ${(e as Error).message}`);

@@ -10,16 +10,10 @@
  * - Values are substituted once and never re-read: a `{x}` or `[y]` inside a value stays literal.
  * - No task prefix (`search_document:` and the like) is added.
  */
-import type { Axis, Lesson, OutcomeStatus, RootCause } from './model.js';
+import type { Axis, GhapPlan, Lesson, OutcomeStatus, RootCause } from './model.js';
 
 /** What the templates read: the entry as it is when it is resolved. */
-export interface ResolvedView {
-  readonly domain: string;
-  readonly strategy: string;
-  readonly goal: string;
-  readonly hypothesis: string;
-  readonly action: string;
-  readonly prediction: string;
+export interface ResolvedView extends GhapPlan {
   readonly iteration_count: number;
   readonly outcome_status: OutcomeStatus;
   readonly outcome_result: string;

@@ -18,7 +18,7 @@ import { validateEnum } from '../validation.js';
 import { axesFor, renderAxisText, type ResolvedView } from './axes.js';
 import { confidenceTier, type ConfidenceTier } from './confidence.js';
 import {
-  AXIS_COLLECTIONS, DOMAINS, type HistoryEntry, type Lesson, type Note, OUTCOME_STATUS_VALUES, type OutcomeStatus,
+  AXIS_COLLECTIONS, DOMAINS, type GhapPlan, type HistoryEntry, type Lesson, type Note, OUTCOME_STATUS_VALUES, type OutcomeStatus,
   ROOT_CAUSE_CATEGORIES, type RootCause, STRATEGIES,
 } from './model.js';
 import { maxLength, optionalText, parseSince, requiredText, validateGhapLimit } from './validation.js';
@@ -27,14 +27,7 @@ export const GHAP_FIELD_MAX = 1000;
 export const GHAP_NOTE_MAX = 2000;
 export const GHAP_OUTCOME_FIELD_MAX = 2000;
 
-export interface StartGhapInput {
-  domain: string;
-  strategy: string;
-  goal: string;
-  hypothesis: string;
-  action: string;
-  prediction: string;
-}
+export type StartGhapInput = GhapPlan;
 
 export interface UpdateGhapInput {
   hypothesis?: string | undefined;
@@ -60,30 +53,13 @@ export interface ListGhapInput {
 }
 
 /** get_active_ghap's keys, all null when nothing is active. */
-export interface ActiveGhapView {
-  id: string | null;
-  domain: string | null;
-  strategy: string | null;
-  goal: string | null;
-  hypothesis: string | null;
-  action: string | null;
-  prediction: string | null;
-  iteration_count: number | null;
-  created_at: string | null;
-  has_active: boolean;
-}
+export type ActiveGhapView = { [K in keyof GhapPlan | 'id' | 'created_at']: string | null } & { iteration_count: number | null; has_active: boolean };
 
 /** An entry in full, with what each update replaced and the notes taken along the way. */
-export interface GhapEntry {
+export interface GhapEntry extends GhapPlan {
   id: string;
   session_id: string | null;
   status: 'active' | OutcomeStatus;
-  domain: string;
-  strategy: string;
-  goal: string;
-  hypothesis: string;
-  action: string;
-  prediction: string;
   iteration_count: number;
   history: HistoryEntry[];
   notes: Note[];

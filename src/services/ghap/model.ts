@@ -28,6 +28,16 @@ export const AXIS_COLLECTIONS: Readonly<Record<Axis, CollectionName>> = {
   root_cause: COLLECTIONS.ghapRootCause,
 };
 
+/** What an entry sets out to do: the fields `start` takes, every entry carries and the axis texts read. */
+export interface GhapPlan {
+  readonly domain: string;
+  readonly strategy: string;
+  readonly goal: string;
+  readonly hypothesis: string;
+  readonly action: string;
+  readonly prediction: string;
+}
+
 export interface RootCause {
   readonly category: string;
   readonly description: string;

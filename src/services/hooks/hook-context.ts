@@ -18,16 +18,8 @@ export interface HookContextDeps {
   readonly orchestration: Pick<Orchestration, 'projects' | 'tasks'>;
 }
 
-export interface ActiveGhap {
-  readonly id: string;
-  readonly domain: string | null;
-  readonly goal: string | null;
-  readonly hypothesis: string | null;
-  readonly action: string | null;
-  readonly prediction: string | null;
-  readonly iteration_count: number | null;
-  readonly created_at: string | null;
-}
+/** The active entry as hooks show it: get_active_ghap's view, present only when there is one. */
+export type ActiveGhap = Readonly<Omit<ActiveGhapView, 'id' | 'strategy' | 'has_active'> & { id: string }>;
 
 export interface ProjectTasks {
   readonly root: string;

@@ -1,11 +1,9 @@
 /** @module Named integer counters: the merge lock and the merges-since-batch-job counts. */
-import type { Db } from '../../store/db.js';
+import type { CounterRepository } from '../../store/counter-repository.js';
+import type { Counter } from '../../store/orchestration-model.js';
 import { refused } from './errors.js';
 
-export interface Counter {
-  readonly name: string;
-  readonly value: number;
-}
+export type { Counter } from '../../store/orchestration-model.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 
@@ -23,31 +21,27 @@ function validateValue(value: number | string): number {
 }
 
 export class CounterService {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly counters: CounterRepository) {}
 
   list(): Counter[] {
-    return this.db.prepare('SELECT name, value FROM counters ORDER BY name').all() as Counter[];
+    return this.counters.list();
   }
 
   /** A counter that was never set reads as 0, as in CALM. */
   get(name: string): number {
-    const row = this.db.prepare('SELECT value FROM counters WHERE name = ?').get(validateName(name)) as { value: number } | undefined;
-    return row?.value ?? 0;
+    return this.counters.get(validateName(name)) ?? 0;
   }
 
   set(name: string, value: number | string): Counter {
     const n = validateName(name);
     const v = validateValue(value);
-    this.db.prepare('INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(n, v);
+    this.counters.set(n, v);
     return { name: n, value: v };
   }
 
   increment(name: string, by = 1): Counter {
     const n = validateName(name);
-    const row = this.db
-      .prepare('INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value RETURNING value')
-      .get(n, by) as { value: number };
-    return { name: n, value: row.value };
+    return { name: n, value: this.counters.increment(n, by) };
   }
 
   reset(name: string): Counter {
@@ -58,7 +52,7 @@ export class CounterService {
   add(name: string, value: number | string = 0): Counter & { created: boolean } {
     const n = validateName(name);
     const v = validateValue(value);
-    const created = this.db.prepare('INSERT OR IGNORE INTO counters (name, value) VALUES (?, ?)').run(n, v).changes > 0;
+    const created = this.counters.insertIfAbsent(n, v);
     return { name: n, value: created ? v : this.get(n), created };
   }
 }

@@ -4,10 +4,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CommandRun } from './shell.js';
+import type { ReviewType } from '../../store/orchestration-model.js';
 import type { ResolvedCommand } from './project.js';
 import type { CommandKind } from './project-commands.js';
-import type { ReviewType } from './reviews.js';
+import type { CommandRun } from './shell.js';
 
 export const CHECK_NAMES = [
   'spec_reviews', 'proposal_exists', 'proposal_reviews', 'code_exists', 'tests_pass', 'linter_clean', 'types_clean',

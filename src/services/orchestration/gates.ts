@@ -4,7 +4,8 @@
  * passes but never read them).
  */
 import { existsSync } from 'node:fs';
-import type { Db } from '../../store/db.js';
+import type { Task } from '../../store/orchestration-model.js';
+import type { TaskRepository } from '../../store/task-repository.js';
 import { nowIso } from '../../store/time.js';
 import { missing, refused } from './errors.js';
 import {
@@ -14,9 +15,8 @@ import { git, gitError } from './git.js';
 import { allTransitions, PHASES, parseTransition, transitionName } from './phases.js';
 import type { ProjectService, ResolvedCommand } from './project.js';
 import type { CommandKind } from './project-commands.js';
-import type { ReviewService } from './reviews.js';
 import { type CommandRun, runShell } from './shell.js';
-import { getTask, type Task } from './tasks.js';
+import { requireTask } from './task-lookup.js';
 
 /** The commit key of a task without a git commit to point at (a project outside git). */
 export const NO_COMMIT = 'none';
@@ -62,9 +62,8 @@ export interface GateOptions {
 
 export class GateService {
   constructor(
-    private readonly db: Db,
+    private readonly tasks: TaskRepository,
     private readonly projects: ProjectService,
-    private readonly reviews: ReviewService,
     private readonly options: GateOptions,
   ) {}
 
@@ -90,7 +89,7 @@ export class GateService {
   }
 
   async check(taskId: string, transition: string, onProgress?: (message: string) => void): Promise<GateResult> {
-    const task = getTask(this.db, taskId);
+    const task = requireTask(this.tasks, taskId);
     const name = this.resolveTransition(task, transition);
     const checks = GATE_REQUIREMENTS[name] ?? [];
     const worktree = this.worktreeOf(task);
@@ -119,9 +118,7 @@ export class GateService {
       if (worktree && checks.some(needsWorktree) && !(await this.projects.isClean(worktree))) {
         note = 'The worktree has uncommitted changes, so this pass is not recorded: commit them and run the gate again.';
       } else {
-        this.db
-          .prepare('INSERT OR REPLACE INTO gate_passes (task_id, transition, commit_sha, passed_at) VALUES (?, ?, ?, ?)')
-          .run(taskId, name, commit, nowIso());
+        this.tasks.recordGatePass(taskId, name, commit, nowIso());
         recorded = true;
       }
     }
@@ -133,13 +130,10 @@ export class GateService {
     const checks = GATE_REQUIREMENTS[transition] ?? [];
     const { commit } = await this.commitKey(task);
     if (checks.length === 0) return { commit, checks: 0 };
-    const hit = this.db.prepare('SELECT 1 FROM gate_passes WHERE task_id = ? AND transition = ? AND commit_sha = ?').get(task.id, transition, commit);
-    if (hit) return { commit, checks: checks.length };
-    const last = this.db
-      .prepare('SELECT commit_sha FROM gate_passes WHERE task_id = ? AND transition = ? ORDER BY passed_at DESC LIMIT 1')
-      .get(task.id, transition) as { commit_sha: string } | undefined;
-    const why = last
-      ? `it passed at ${last.commit_sha.slice(0, 7)}, but the task is now at ${commit.slice(0, 7)}`
+    if (this.tasks.hasGatePass(task.id, transition, commit)) return { commit, checks: checks.length };
+    const last = this.tasks.lastGatePass(task.id, transition);
+    const why = last !== undefined
+      ? `it passed at ${last.slice(0, 7)}, but the task is now at ${commit.slice(0, 7)}`
       : `it has not passed at ${commit.slice(0, 7)}`;
     throw refused(
       `Gate ${transition} required for ${task.id}: ${why}. Run 'calm gate check ${task.id} ${transition}', or override with --force --reason "…"`,
@@ -168,9 +162,9 @@ export class GateService {
         if (run) {
           // every test run is kept, as CALM did, now with the failing test names it can read
           const failed = counts.parsed ? counts.failed : run.exitCode === 0 ? 0 : 1;
-          this.db
-            .prepare('INSERT INTO test_runs (task_id, passed, failed, skipped, duration_seconds, failed_tests, run_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-            .run(task.id, counts.passed, failed, counts.skipped, run.durationSeconds, JSON.stringify(counts.failedTests), nowIso());
+          this.tasks.recordTestRun({
+            task_id: task.id, passed: counts.passed, failed, skipped: counts.skipped, duration_seconds: run.durationSeconds, failed_tests: counts.failedTests, run_at: nowIso(),
+          });
         }
         return { resolved, run, counts };
       }));
@@ -185,7 +179,7 @@ export class GateService {
     return {
       taskId: task.id,
       worktree: dir,
-      approvedReviews: (type) => this.reviews.approvedCount(task.id, type),
+      approvedReviews: (type) => this.tasks.approvedCount(task.id, type),
       runCommand,
       runTests,
       changedFiles: async () => (await gitDiff(['--name-only'])).split('\n').filter(Boolean),

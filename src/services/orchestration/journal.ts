@@ -6,44 +6,17 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { validationError } from '../../errors.js';
-import type { Db } from '../../store/db.js';
+import type { JournalEntry, JournalEntrySummary } from '../../store/orchestration-model.js';
+import type { JournalRepository } from '../../store/session-repository.js';
 import { nowIso } from '../../store/time.js';
 import { validateLimit } from '../validation.js';
 import { RefusedError } from './errors.js';
 
+export type { JournalEntry, JournalEntrySummary } from '../../store/orchestration-model.js';
+
 export const SUMMARY_MAX_LENGTH = 10_000;
 export const MAX_LIST_ITEMS = 50;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export interface JournalEntrySummary {
-  readonly id: string;
-  readonly created_at: string;
-  readonly working_directory: string;
-  readonly project_name: string | null;
-  readonly summary: string;
-  readonly reflected_at: string | null;
-}
-
-export interface JournalEntry extends JournalEntrySummary {
-  readonly session_log_path: string | null;
-  readonly friction_points: string[];
-  readonly next_steps: string[];
-  readonly memories_created: number;
-  readonly session_log?: string;
-}
-
-interface Row {
-  id: string;
-  created_at: string;
-  working_directory: string;
-  project_name: string | null;
-  session_log_path: string | null;
-  summary: string;
-  friction_points: string | null;
-  next_steps: string | null;
-  reflected_at: string | null;
-  memories_created: number | null;
-}
 
 export interface StoreJournalInput {
   readonly summary: unknown;
@@ -59,15 +32,6 @@ export interface ListJournalInput {
   readonly working_directory?: string;
   readonly limit?: number;
 }
-
-const jsonList = (raw: string | null): string[] => {
-  try {
-    const v = raw ? (JSON.parse(raw) as unknown) : [];
-    return Array.isArray(v) ? v.map(String) : [];
-  } catch {
-    return [];
-  }
-};
 
 function stringList(value: unknown, label: string, tooMany: string): string[] {
   if (value === undefined || value === null) return [];
@@ -86,7 +50,7 @@ const fileStamp = (iso: string): string => iso.slice(0, 19).replace(/[-:]/g, '')
 
 export class JournalService {
   constructor(
-    private readonly db: Db,
+    private readonly journal: JournalRepository,
     private readonly sessionsDir: string,
   ) {}
 
@@ -110,10 +74,10 @@ export class JournalService {
       writeFileSync(logPath, input.session_log_content, { mode: 0o600 });
     }
     try {
-      this.db
-        .prepare(`INSERT INTO session_journal (id, created_at, working_directory, project_name, session_log_path, summary, friction_points, next_steps, reflected_at, memories_created)
-                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, 0)`)
-        .run(id, createdAt, wd, basename(wd.replace(/\/+$/, '')) || null, logPath, summary, JSON.stringify(friction), JSON.stringify(next));
+      this.journal.insert({
+        id, created_at: createdAt, working_directory: wd, project_name: basename(wd.replace(/\/+$/, '')) || null, session_log_path: logPath, summary,
+        friction_points: friction, next_steps: next,
+      });
     } catch (e) {
       if (logPath) unlinkSync(logPath); // no orphan log without its entry
       throw e;
@@ -123,37 +87,19 @@ export class JournalService {
 
   list(input: ListJournalInput = {}): { entries: JournalEntrySummary[]; count: number } {
     const limit = validateLimit(input.limit ?? 50, 1, 200);
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (input.unreflected_only) where.push('reflected_at IS NULL');
-    if (input.project_name !== undefined) where.push('project_name = ?'), params.push(input.project_name);
-    if (input.working_directory !== undefined) where.push('working_directory = ?'), params.push(input.working_directory);
-    const rows = this.db
-      .prepare(`SELECT id, created_at, working_directory, project_name, summary, reflected_at FROM session_journal
-                ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, rowid DESC LIMIT ?`)
-      .all(...params, limit) as JournalEntrySummary[];
+    const rows = this.journal.list({
+      unreflectedOnly: input.unreflected_only, projectName: input.project_name, workingDirectory: input.working_directory, limit,
+    });
     return { entries: rows, count: rows.length };
   }
 
   get(input: { entry_id: unknown; include_log?: boolean }): JournalEntry {
     const id = validateEntryId(input.entry_id);
-    const row = this.db.prepare('SELECT * FROM session_journal WHERE id = ?').get(id) as Row | undefined;
+    const entry = this.journal.get(id);
     // CALM's type for an unknown entry is validation_error; the CLI exits 1 for it, like every unknown id
-    if (!row) throw new RefusedError('validation_error', `Entry ${id} not found`);
-    const entry: JournalEntry = {
-      id: row.id,
-      created_at: row.created_at,
-      working_directory: row.working_directory,
-      project_name: row.project_name,
-      session_log_path: row.session_log_path,
-      summary: row.summary,
-      friction_points: jsonList(row.friction_points),
-      next_steps: jsonList(row.next_steps),
-      reflected_at: row.reflected_at,
-      memories_created: row.memories_created ?? 0,
-    };
-    if (input.include_log && row.session_log_path && existsSync(row.session_log_path)) {
-      const log = readFileSync(row.session_log_path, 'utf8');
+    if (!entry) throw new RefusedError('validation_error', `Entry ${id} not found`);
+    if (input.include_log && entry.session_log_path && existsSync(entry.session_log_path)) {
+      const log = readFileSync(entry.session_log_path, 'utf8');
       if (log.length > 0) return { ...entry, session_log: log };
     }
     return entry;
@@ -170,19 +116,16 @@ export class JournalService {
     const deleteLogs = input.delete_logs ?? true;
     const now = nowIso();
     const logs: string[] = [];
-    const mark = this.db.transaction(() => {
+    const marked = this.journal.transaction(() => {
       let marked = 0;
       for (const id of new Set(ids)) {
-        const row = this.db.prepare('SELECT session_log_path FROM session_journal WHERE id = ?').get(id) as { session_log_path: string | null } | undefined;
-        if (!row) continue;
-        if (typeof memories === 'number') this.db.prepare('UPDATE session_journal SET reflected_at = ?, memories_created = ? WHERE id = ?').run(now, memories, id);
-        else this.db.prepare('UPDATE session_journal SET reflected_at = ? WHERE id = ?').run(now, id);
+        const row = this.journal.markReflected(id, now, typeof memories === 'number' ? memories : undefined);
+        if (!row.found) continue;
         if (row.session_log_path) logs.push(row.session_log_path);
         marked += 1;
       }
       return marked;
     });
-    const marked = mark.immediate();
     let deleted = 0;
     if (deleteLogs) {
       // after the commit: a failed write must not cost the logs

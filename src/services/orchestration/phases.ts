@@ -1,8 +1,8 @@
 /** @module CALM's phase machines: strictly linear, one successor per phase. */
+import { TASK_TYPES, type TaskType } from '../../store/orchestration-model.js';
 import { refused } from './errors.js';
 
-export const TASK_TYPES = ['feature', 'bug'] as const;
-export type TaskType = (typeof TASK_TYPES)[number];
+export { TASK_TYPES, type TaskType } from '../../store/orchestration-model.js';
 
 export const PHASES: Readonly<Record<TaskType, readonly string[]>> = {
   feature: ['SPEC', 'DESIGN', 'IMPLEMENT', 'CODE_REVIEW', 'TEST', 'INTEGRATE', 'VERIFY', 'DONE'],

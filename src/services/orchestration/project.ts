@@ -4,7 +4,7 @@
  * worktree). The base branch is detected, never assumed to be `main`.
  */
 import { realpathSync } from 'node:fs';
-import type { Db } from '../../store/db.js';
+import type { ProjectSettingsRepository } from '../../store/project-settings-repository.js';
 import { nowIso } from '../../store/time.js';
 import { refused } from './errors.js';
 import { git, gitOut } from './git.js';
@@ -50,7 +50,7 @@ export function validateSettingKey(key: string): ProjectSettingKey {
 }
 
 export class ProjectService {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly settingsRows: ProjectSettingsRepository) {}
 
   /** The project `cwd` belongs to. `git worktree list` names the main checkout first, even from a linked worktree. */
   async detect(cwd: string): Promise<Project> {
@@ -67,8 +67,7 @@ export class ProjectService {
   }
 
   settings(root: string): Partial<Record<ProjectSettingKey, string>> {
-    const rows = this.db.prepare('SELECT key, value FROM project_settings WHERE project_path = ?').all(root) as { key: ProjectSettingKey; value: string }[];
-    return Object.fromEntries(rows.map((r) => [r.key, r.value]));
+    return this.settingsRows.all(root) as Partial<Record<ProjectSettingKey, string>>;
   }
 
   async set(root: string, key: string, value: string): Promise<{ key: ProjectSettingKey; value: string }> {
@@ -76,17 +75,13 @@ export class ProjectService {
     const v = value.trim();
     if (!v) throw refused(`A value is required for ${k}; to turn a detected command off use '${DISABLED}', to forget a setting use 'calm project unset ${k}'`);
     if (k === 'base_branch' && !(await this.branchExists(root, v))) throw refused(`Branch '${v}' does not exist in ${root}`);
-    this.db
-      .prepare(`INSERT INTO project_settings (project_path, key, value, updated_at) VALUES (?, ?, ?, ?)
-                ON CONFLICT (project_path, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`)
-      .run(root, k, v, nowIso());
+    this.settingsRows.set(root, k, v, nowIso());
     return { key: k, value: v };
   }
 
   unset(root: string, key: string): { key: ProjectSettingKey; removed: boolean } {
     const k = validateSettingKey(key);
-    const r = this.db.prepare('DELETE FROM project_settings WHERE project_path = ? AND key = ?').run(root, k);
-    return { key: k, removed: r.changes > 0 };
+    return { key: k, removed: this.settingsRows.unset(root, k) };
   }
 
   private async branchExists(root: string, name: string): Promise<boolean> {

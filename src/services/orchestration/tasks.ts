@@ -1,57 +1,14 @@
 /** @module Tasks: create, list, show, update, transition (gate enforced), delete, next id. */
-import type { Db } from '../../store/db.js';
+import type { PhaseTransition, Task } from '../../store/orchestration-model.js';
+import type { TaskChanges, TaskRepository } from '../../store/task-repository.js';
 import { nowIso } from '../../store/time.js';
 import { missing, refused } from './errors.js';
 import type { GateService } from './gates.js';
-import {
-  ALL_PHASES, initialPhase, nextPhases, type TaskType, transitionName, validatePhase, validateTaskType,
-} from './phases.js';
+import { ALL_PHASES, initialPhase, nextPhases, transitionName, validatePhase, validateTaskType } from './phases.js';
 import type { Project } from './project.js';
+import { requireTask } from './task-lookup.js';
 
-export interface Task {
-  readonly id: string;
-  readonly title: string;
-  readonly spec_id: string | null;
-  readonly task_type: TaskType;
-  readonly phase: string;
-  readonly specialist: string | null;
-  readonly notes: string | null;
-  readonly blocked_by: string[];
-  readonly worktree_path: string | null;
-  /** The branch the task's worktree was created from, and merges back into. */
-  readonly base_branch: string | null;
-  readonly project_path: string;
-  readonly created_at: string;
-  readonly updated_at: string;
-}
-
-export interface PhaseTransition {
-  readonly id: number;
-  readonly from_phase: string;
-  readonly to_phase: string;
-  readonly gate_result: string | null;
-  readonly gate_details: string | null;
-  readonly commit_sha: string | null;
-  readonly forced: boolean;
-  readonly reason: string | null;
-  readonly transitioned_at: string;
-}
-
-type TaskRow = Omit<Task, 'blocked_by'> & { blocked_by: string | null };
-
-/** JSON array; CALM's older rows hold a bare comma-separated string. */
-export function parseBlockedBy(raw: string | null): string[] {
-  if (!raw) return [];
-  try {
-    const v = JSON.parse(raw) as unknown;
-    if (Array.isArray(v)) return v.map(String);
-  } catch {
-    // legacy form below
-  }
-  return raw.split(',').map((s) => s.trim()).filter(Boolean);
-}
-
-const toTask = (row: TaskRow): Task => ({ ...row, worktree_path: row.worktree_path || null, blocked_by: parseBlockedBy(row.blocked_by) });
+export type { PhaseTransition, Task } from '../../store/orchestration-model.js';
 
 /** Task ids name git branches and worktree folders, so they must be safe as both. */
 const TASK_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
@@ -60,12 +17,6 @@ export function validateTaskId(id: string): string {
     throw refused(`Invalid task id '${id}': use letters, digits, '.', '_' and '-' (e.g. SPEC-001 or BUG-012), at most 100 characters`);
   }
   return id;
-}
-
-export function getTask(db: Db, id: string): Task {
-  const row = db.prepare('SELECT * FROM tasks WHERE id = ?').get(id) as TaskRow | undefined;
-  if (!row) throw missing(`Task ${id} not found`);
-  return toTask(row);
 }
 
 export interface CreateTaskInput {
@@ -105,12 +56,12 @@ export const DEFAULT_SET_PHASE_REASON = 'set with task update --phase (no --reas
 
 export class TaskService {
   constructor(
-    private readonly db: Db,
+    private readonly tasks: TaskRepository,
     private readonly gates: GateService,
   ) {}
 
   get(id: string): Task {
-    return getTask(this.db, id);
+    return requireTask(this.tasks, id);
   }
 
   create(project: Project, input: CreateTaskInput): Task {
@@ -118,40 +69,25 @@ export class TaskService {
     const title = input.title.trim();
     if (!title) throw refused('A task title is required');
     const type = validateTaskType(input.type ?? 'feature');
-    const now = nowIso();
-    const insert = this.db.transaction(() => {
-      if (this.db.prepare('SELECT 1 FROM tasks WHERE id = ?').get(id)) throw refused(`Task ${id} already exists`);
-      this.db
-        .prepare(`INSERT INTO tasks (id, title, spec_id, task_type, phase, blocked_by, worktree_path, project_path, created_at, updated_at)
-                  VALUES (?, ?, ?, ?, ?, '[]', NULL, ?, ?, ?)`)
-        .run(id, title, input.specId?.trim() || null, type, initialPhase(type), project.root, now, now);
+    const inserted = this.tasks.insertIfAbsent({
+      id, title, spec_id: input.specId?.trim() || null, task_type: type, phase: initialPhase(type), project_path: project.root, created_at: nowIso(),
     });
-    insert.immediate();
+    if (!inserted) throw refused(`Task ${id} already exists`);
     return this.get(id);
   }
 
   /** Tasks of one project, newest first; DONE ones only when asked (or when filtering on DONE). */
   list(project: Project, input: ListTasksInput = {}): Task[] {
-    const where = ['project_path = ?'];
-    const params: unknown[] = [project.root];
-    if (input.phase !== undefined) {
-      where.push('phase = ?');
-      params.push(validatePhase(input.phase));
-    } else if (!input.includeDone) where.push("phase != 'DONE'");
-    if (input.type !== undefined) {
-      where.push('task_type = ?');
-      params.push(validateTaskType(input.type));
-    }
-    const rows = this.db.prepare(`SELECT * FROM tasks WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id`).all(...params) as TaskRow[];
-    return rows.map(toTask);
+    return this.tasks.list({
+      projectPath: project.root,
+      phase: input.phase === undefined ? undefined : validatePhase(input.phase),
+      type: input.type === undefined ? undefined : validateTaskType(input.type),
+      includeDone: input.includeDone,
+    });
   }
 
   history(id: string): PhaseTransition[] {
-    const rows = this.db
-      .prepare(`SELECT id, from_phase, to_phase, gate_result, gate_details, commit_sha, forced, reason, transitioned_at
-                FROM phase_transitions WHERE task_id = ? ORDER BY id`)
-      .all(id) as (Omit<PhaseTransition, 'forced'> & { forced: number })[];
-    return rows.map((r) => ({ ...r, forced: r.forced === 1 }));
+    return this.tasks.history(id);
   }
 
   /**
@@ -161,36 +97,26 @@ export class TaskService {
    */
   update(id: string, input: UpdateTaskInput): Task {
     const task = this.get(id);
-    const sets: string[] = [];
-    const params: unknown[] = [];
+    const changes: { -readonly [K in keyof TaskChanges]: TaskChanges[K] } = {};
     let phase: string | undefined;
     if (input.phase !== undefined) {
       phase = validatePhase(input.phase, task.task_type);
-      sets.push('phase = ?');
-      params.push(phase);
+      changes.phase = phase;
     } else if (input.reason !== undefined) {
       throw refused('--reason goes with --phase');
     }
-    if (input.specialist !== undefined) sets.push('specialist = ?'), params.push(input.specialist.trim() || null);
-    if (input.notes !== undefined) sets.push('notes = ?'), params.push(input.notes);
+    if (input.specialist !== undefined) changes.specialist = input.specialist.trim() || null;
+    if (input.notes !== undefined) changes.notes = input.notes;
     if (input.blockedBy !== undefined) {
       const ids = input.blockedBy.split(',').map((s) => s.trim()).filter(Boolean);
       if (ids.includes(id)) throw refused(`Task ${id} cannot block itself`);
-      sets.push('blocked_by = ?');
-      params.push(JSON.stringify(ids));
+      changes.blocked_by = ids;
     }
-    if (sets.length === 0) throw refused('Nothing to update: give --phase (and --reason), --specialist, --notes or --blocked-by');
-    const now = nowIso();
-    const write = this.db.transaction(() => {
-      this.db.prepare(`UPDATE tasks SET ${sets.join(', ')}, updated_at = ? WHERE id = ?`).run(...params, now, id);
-      if (phase !== undefined && phase !== task.phase) {
-        this.db
-          .prepare(`INSERT INTO phase_transitions (task_id, from_phase, to_phase, gate_result, gate_details, forced, reason, transitioned_at)
-                    VALUES (?, ?, ?, 'forced', 'set with task update --phase', 1, ?, ?)`)
-          .run(id, task.phase, phase, input.reason?.trim() || DEFAULT_SET_PHASE_REASON, now);
-      }
-    });
-    write.immediate();
+    if (Object.keys(changes).length === 0) throw refused('Nothing to update: give --phase (and --reason), --specialist, --notes or --blocked-by');
+    const forced = phase !== undefined && phase !== task.phase
+      ? { from_phase: task.phase, to_phase: phase, gate_result: 'forced', gate_details: 'set with task update --phase', commit_sha: null, forced: true, reason: input.reason?.trim() || DEFAULT_SET_PHASE_REASON }
+      : undefined;
+    this.tasks.update(id, changes, nowIso(), forced);
     return this.get(id);
   }
 
@@ -226,18 +152,15 @@ export class TaskService {
       gateResult = verdict.checks === 0 ? 'no checks' : 'pass';
       gateDetails = input.details?.trim() || (verdict.checks === 0 ? null : `gate passed at ${verdict.commit.slice(0, 7)}`);
     }
-    const now = nowIso();
-    const write = this.db.transaction(() => {
-      // re-read under the write lock: a concurrent transition must not apply twice
-      const current = getTask(this.db, id);
-      if (current.phase !== task.phase) throw refused(`Task ${id} moved to ${current.phase} meanwhile; nothing changed`);
-      this.db.prepare('UPDATE tasks SET phase = ?, updated_at = ? WHERE id = ?').run(to, now, id);
-      return this.db
-        .prepare(`INSERT INTO phase_transitions (task_id, from_phase, to_phase, gate_result, gate_details, commit_sha, forced, reason, transitioned_at)
-                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(id, task.phase, to, gateResult, gateDetails, commit, input.force ? 1 : 0, input.force ? reason : null, now).lastInsertRowid;
+    const step = this.tasks.advance(id, task.phase, {
+      from_phase: task.phase, to_phase: to, gate_result: gateResult, gate_details: gateDetails, commit_sha: commit,
+      forced: input.force === true, reason: input.force ? reason! : null, transitioned_at: nowIso(),
     });
-    const rowId = Number(write.immediate());
+    if (!step.moved) {
+      if (step.phase === undefined) throw missing(`Task ${id} not found`);
+      throw refused(`Task ${id} moved to ${step.phase} meanwhile; nothing changed`);
+    }
+    const rowId = step.transitionId;
     return { task: this.get(id), transition: this.history(id).find((t) => t.id === rowId)! };
   }
 
@@ -252,13 +175,7 @@ export class TaskService {
     if (task.worktree_path) {
       throw refused(`Task ${id} still has a worktree at ${task.worktree_path}: merge or remove it first ('calm worktree remove ${id}')`);
     }
-    const remove = this.db.transaction(() => {
-      for (const table of ['reviews', 'test_runs', 'phase_transitions', 'gate_passes', 'workers']) {
-        this.db.prepare(`DELETE FROM ${table} WHERE task_id = ?`).run(id);
-      }
-      this.db.prepare('DELETE FROM tasks WHERE id = ?').run(id);
-    });
-    remove.immediate();
+    this.tasks.delete(id);
     return { id };
   }
 
@@ -266,9 +183,8 @@ export class TaskService {
   nextId(prefix: string): string {
     const p = prefix.trim().toUpperCase();
     if (p !== 'BUG' && p !== 'SPEC') throw refused(`Invalid id prefix '${prefix}'. Must be one of: BUG, SPEC`);
-    const ids = this.db.prepare('SELECT id FROM tasks WHERE id LIKE ?').all(`${p}-%`) as { id: string }[];
     const re = new RegExp(`^${p}-(\\d+)$`);
-    const max = ids.reduce((m, { id }) => Math.max(m, Number(re.exec(id)?.[1] ?? 0)), 0);
+    const max = this.tasks.idsStartingWith(`${p}-`).reduce((m, id) => Math.max(m, Number(re.exec(id)?.[1] ?? 0)), 0);
     return `${p}-${String(max + 1).padStart(3, '0')}`;
   }
 }

@@ -2,25 +2,15 @@
 import { randomInt } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Db } from '../../store/db.js';
+import { type Task, WORKER_STATUSES, type Worker, type WorkerStatus } from '../../store/orchestration-model.js';
+import type { TaskRepository } from '../../store/task-repository.js';
 import { nowIso } from '../../store/time.js';
+import type { WorkerRepository } from '../../store/worker-repository.js';
 import { missing, refused } from './errors.js';
 import type { Project } from './project.js';
-import { getTask, type Task } from './tasks.js';
+import { requireTask } from './task-lookup.js';
 
-export const WORKER_STATUSES = ['active', 'completed', 'failed', 'session_ended'] as const;
-export type WorkerStatus = (typeof WORKER_STATUSES)[number];
-
-export interface Worker {
-  readonly id: string;
-  readonly task_id: string;
-  readonly role: string;
-  readonly status: WorkerStatus;
-  readonly started_at: string;
-  readonly ended_at: string | null;
-  readonly project_path: string | null;
-  readonly reason: string | null;
-}
+export { WORKER_STATUSES, type Worker, type WorkerStatus } from '../../store/orchestration-model.js';
 
 const ROLE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
@@ -39,12 +29,13 @@ export interface RolePromptSources {
 
 export class WorkerService {
   constructor(
-    private readonly db: Db,
+    private readonly workers: WorkerRepository,
+    private readonly tasks: TaskRepository,
     private readonly roles: RolePromptSources,
   ) {}
 
   get(id: string): Worker {
-    const w = this.db.prepare('SELECT * FROM workers WHERE id = ?').get(id) as Worker | undefined;
+    const w = this.workers.get(id);
     if (!w) throw missing(`Worker ${id} not found`);
     return w;
   }
@@ -52,18 +43,16 @@ export class WorkerService {
   /** Workers belong to the task's project: the main repository root, the same key tasks use. */
   start(taskId: string, role: string): Worker {
     const r = validateRole(role);
-    const task = getTask(this.db, taskId);
+    const task = requireTask(this.tasks, taskId);
     const id = `W-${Math.floor(Date.now() / 1000)}-${String(randomInt(0, 100000)).padStart(5, '0')}`;
-    this.db
-      .prepare("INSERT INTO workers (id, task_id, role, status, started_at, project_path) VALUES (?, ?, ?, 'active', ?, ?)")
-      .run(id, task.id, r, nowIso(), task.project_path);
+    this.workers.insert({ id, task_id: task.id, role: r, started_at: nowIso(), project_path: task.project_path });
     return this.get(id);
   }
 
   private end(id: string, status: 'completed' | 'failed', reason?: string): Worker {
     const w = this.get(id);
     if (w.status !== 'active') throw refused(`Worker ${id} is already ${w.status}`);
-    this.db.prepare('UPDATE workers SET status = ?, ended_at = ?, reason = ? WHERE id = ?').run(status, nowIso(), reason?.trim() || null, id);
+    this.workers.end(id, status, nowIso(), reason?.trim() || null);
     return this.get(id);
   }
 
@@ -79,8 +68,7 @@ export class WorkerService {
     if (status !== undefined && !WORKER_STATUSES.includes(status as WorkerStatus)) {
       throw refused(`Invalid worker status '${status}'. Must be one of: ${WORKER_STATUSES.join(', ')}`);
     }
-    const sql = `SELECT * FROM workers WHERE project_path = ?${status ? ' AND status = ?' : ''} ORDER BY started_at DESC, id DESC`;
-    return this.db.prepare(sql).all(...(status ? [project.root, status] : [project.root])) as Worker[];
+    return this.workers.list(project.root, status as WorkerStatus | undefined);
   }
 
   /** Active workers older than `maxAgeHours`, in every project, become `session_ended`. */
@@ -88,10 +76,7 @@ export class WorkerService {
     const maxAgeHours = typeof maxAge === 'number' ? maxAge : String(maxAge).trim() === '' ? Number.NaN : Number(maxAge);
     if (!Number.isFinite(maxAgeHours) || maxAgeHours < 0) throw refused(`Invalid max age '${String(maxAge)}': must be a number of hours >= 0`);
     const cutoff = new Date(Date.now() - maxAgeHours * 3600_000).toISOString();
-    const r = this.db
-      .prepare("UPDATE workers SET status = 'session_ended', ended_at = ? WHERE status = 'active' AND started_at < ?")
-      .run(nowIso(), cutoff);
-    return { marked: r.changes };
+    return { marked: this.workers.endStale(cutoff, nowIso()) };
   }
 
   /** The role's prompt: `$CALM_HOME/roles`, then the project's `.claude/roles`, then calm's own. */
@@ -105,7 +90,7 @@ export class WorkerService {
 
   /** Markdown a worker starts from: its role prompt and the task. */
   context(taskId: string, role: string, project?: Project): { task: Task; role: string; markdown: string } {
-    const task = getTask(this.db, taskId);
+    const task = requireTask(this.tasks, taskId);
     const r = validateRole(role);
     let rolePrompt: string;
     try {

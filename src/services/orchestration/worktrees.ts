@@ -6,14 +6,15 @@
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import type { Db } from '../../store/db.js';
+import type { Task } from '../../store/orchestration-model.js';
+import type { TaskRepository } from '../../store/task-repository.js';
 import { nowIso } from '../../store/time.js';
 import type { CounterService } from './counters.js';
 import { missing, refused } from './errors.js';
 import { git, gitError, gitOut } from './git.js';
 import type { ProjectService } from './project.js';
 import { type CommandRun, runShell } from './shell.js';
-import { getTask, type Task } from './tasks.js';
+import { requireTask } from './task-lookup.js';
 
 export const WORKTREES_DIR = '.worktrees';
 
@@ -94,7 +95,7 @@ function assertOutside(worktree: string, root: string, cwd: string | null): void
 
 export class WorktreeService {
   constructor(
-    private readonly db: Db,
+    private readonly tasks: TaskRepository,
     private readonly projects: ProjectService,
     private readonly counters: CounterService,
   ) {}
@@ -129,7 +130,7 @@ export class WorktreeService {
   }
 
   async create(taskId: string): Promise<{ task_id: string; path: string; branch: string; base_branch: string }> {
-    const task = getTask(this.db, taskId);
+    const task = requireTask(this.tasks, taskId);
     if (task.worktree_path) throw refused(`Task ${taskId} already has a worktree: ${task.worktree_path}`);
     const root = await this.requireRepo(task);
     const base = task.base_branch ?? (await this.projects.baseBranch(root)).name;
@@ -149,7 +150,7 @@ export class WorktreeService {
       const report = join(path, 'bug_reports', `${taskId}.md`);
       if (!existsSync(report)) writeFileSync(report, bugReportTemplate(task));
     }
-    this.db.prepare('UPDATE tasks SET worktree_path = ?, base_branch = ?, updated_at = ? WHERE id = ?').run(path, base, nowIso(), taskId);
+    this.tasks.setWorktree(taskId, path, base, nowIso());
     return { task_id: taskId, path, branch: taskId, base_branch: base };
   }
 
@@ -163,21 +164,21 @@ export class WorktreeService {
       const path = /^worktree (.+)$/m.exec(block)?.[1];
       const branch = /^branch refs\/heads\/(.+)$/m.exec(block)?.[1];
       if (!path || !branch || !path.startsWith(prefix)) continue;
-      const row = this.db.prepare('SELECT phase, task_type FROM tasks WHERE id = ?').get(branch) as { phase: string; task_type: string } | undefined;
+      const row = this.tasks.get(branch);
       infos.push({ task_id: branch, path, branch, phase: row?.phase ?? null, task_type: row?.task_type ?? null });
     }
     return infos;
   }
 
   path(taskId: string): string {
-    const task = getTask(this.db, taskId);
+    const task = requireTask(this.tasks, taskId);
     if (!task.worktree_path) throw missing(`No worktree found for task ${taskId}`);
     return task.worktree_path;
   }
 
   /** Merges the task branch into the base branch (no fast-forward), then removes the worktree and branch. */
   async merge(taskId: string, options: { cwd: string | null; force?: boolean; skipSync?: boolean }): Promise<MergeResult> {
-    const task = getTask(this.db, taskId);
+    const task = requireTask(this.tasks, taskId);
     if (!task.worktree_path) throw missing(`No worktree found for task ${taskId}`);
     const wt = task.worktree_path;
     const root = task.project_path;
@@ -211,12 +212,11 @@ export class WorktreeService {
       );
     }
     const commit = (await gitOut(root, ['rev-parse', '--short', 'HEAD'])) ?? '';
-    const record = this.db.transaction(() => {
+    this.tasks.transaction(() => {
       this.counters.increment('merges_since_e2e');
       this.counters.increment('merges_since_docs');
-      this.db.prepare('UPDATE tasks SET worktree_path = NULL, updated_at = ? WHERE id = ?').run(nowIso(), taskId);
+      this.tasks.clearWorktree(taskId, nowIso());
     });
-    record.immediate();
     let sync: MergeResult['sync'];
     if (!options.skipSync) {
       const resolved = this.projects.command(root, root, 'sync');
@@ -235,7 +235,7 @@ export class WorktreeService {
 
   /** Removes the worktree (the branch stays). Uncommitted changes are discarded only with `force`. */
   async remove(taskId: string, options: { cwd: string | null; force?: boolean }): Promise<{ task_id: string; path: string }> {
-    const task = getTask(this.db, taskId);
+    const task = requireTask(this.tasks, taskId);
     if (!task.worktree_path) throw missing(`No worktree found for task ${taskId}`);
     const wt = task.worktree_path;
     assertOutside(wt, task.project_path, options.cwd);
@@ -248,7 +248,7 @@ export class WorktreeService {
     } else {
       await git(task.project_path, ['worktree', 'prune']);
     }
-    this.db.prepare('UPDATE tasks SET worktree_path = NULL, updated_at = ? WHERE id = ?').run(nowIso(), taskId);
+    this.tasks.clearWorktree(taskId, nowIso());
     return { task_id: taskId, path: wt };
   }
 
@@ -258,7 +258,7 @@ export class WorktreeService {
    * user's checkout, index and branches are left exactly as they were.
    */
   async checkConflicts(taskId: string, options: { strategy?: 'merge-tree' | 'worktree' } = {}): Promise<ConflictReport> {
-    const task = getTask(this.db, taskId);
+    const task = requireTask(this.tasks, taskId);
     const root = await this.requireRepo(task);
     if (!(await this.branchExists(root, taskId))) {
       throw missing(`No branch ${taskId} for task ${taskId}: create its worktree with 'calm worktree create ${taskId}'`);
