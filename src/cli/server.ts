@@ -12,6 +12,9 @@ import { cliConfig } from './app-context.js';
 import { stderrLogger } from './logger.js';
 import { print } from './output.js';
 
+/** How often the daemon checks that its home still exists. */
+const HOME_CHECK_MS = 5_000;
+
 /** The entry script the daemon child runs: this build's bin.js, else whatever started us. */
 function cliPath(): string {
   const bin = fileURLToPath(new URL('./bin.js', import.meta.url));
@@ -92,16 +95,27 @@ async function runForeground(config: CalmConfig): Promise<void> {
   const backupTimer = setInterval(backupIfDue, 60 * 60 * 1000);
   backupTimer.unref();
 
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+  // a daemon whose home was deleted (e.g. `rm -rf ~/.calm`) serves nothing useful: it stops itself
+  let homeTimer: NodeJS.Timeout | undefined;
+  const reason = await new Promise<string>((resolve) => {
     const on = (s: NodeJS.Signals): void => {
       process.off('SIGTERM', on);
       process.off('SIGINT', on);
-      resolve(s);
+      resolve(`${s} received`);
     };
     process.on('SIGTERM', on);
     process.on('SIGINT', on);
+    homeTimer = setInterval(() => {
+      if (!existsSync(config.paths.database)) {
+        process.off('SIGTERM', on);
+        process.off('SIGINT', on);
+        resolve(`${config.paths.database} is gone`);
+      }
+    }, HOME_CHECK_MS);
+    homeTimer.unref();
   });
-  logger.info(`${signal} received, shutting down`);
+  clearInterval(homeTimer);
+  logger.info(`${reason}, shutting down`);
   // a second signal while shutting down ends the process at once
   const force = (): void => {
     removePid();

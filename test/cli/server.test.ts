@@ -1,7 +1,7 @@
 /** `calm server start|stop|status|restart` through the real binary: a detached daemon per test, on a free port. */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
@@ -97,6 +97,18 @@ describe('calm server (daemon)', () => {
     const status = await cli('server', 'status', '--json');
     assert.equal(status.code, 0);
     assert.deepEqual(json(status), { running: true, pid, url: `http://127.0.0.1:${port}/mcp`, pidFile, logFile });
+  });
+
+  test('a daemon whose home is deleted stops itself', async () => {
+    const start = await cli('server', 'start');
+    assert.equal(start.code, 0, start.stderr);
+    const pid = Number(/^Server started \(PID (\d+)\)$/m.exec(start.stdout)?.[1]);
+    assert.ok(alive(pid));
+    rmSync(t.calmHome, { recursive: true, force: true });
+    // it checks every 5 s; allow a generous margin on a loaded machine
+    const deadline = Date.now() + 30_000;
+    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    assert.equal(alive(pid), false, 'the daemon outlived its home');
   });
 
   test('a PID file naming a dead process is stale: status says not running and removes it; start then works', async () => {

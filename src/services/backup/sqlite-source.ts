@@ -12,7 +12,7 @@
  * data on their next read instead of writing into an unlinked inode; and a -wal file left by the old
  * database can never be replayed onto a file it does not belong to.
  */
-import { chmodSync, closeSync, existsSync, openSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { CalmError } from '../../errors.js';
@@ -119,6 +119,8 @@ export class SqliteBackupSource implements BackupSource {
     if (!existsSync(this.dbFile)) throw new CalmError('not_found', `Database not found: ${this.dbFile}; run \`calm init\` first`);
     // read-only: a backup never migrates the database it copies
     const source = openDatabase(this.dbFile, { readonly: true });
+    // created owner-only before SQLite writes into it: a process killed mid-copy leaves no readable file
+    closeSync(openSync(join(dir, SQLITE_FILE), 'w', 0o600));
     try {
       await source.backup(join(dir, SQLITE_FILE), { progress: () => ALL_PAGES });
     } catch (e) {
@@ -127,7 +129,6 @@ export class SqliteBackupSource implements BackupSource {
       source.close();
     }
     settle(join(dir, SQLITE_FILE));
-    chmodSync(join(dir, SQLITE_FILE), 0o600); // SQLite creates it with the umask's mode
     return captured(dir);
   }
 
