@@ -105,17 +105,22 @@ export const active = {
 
 export const CUSTOM_ROLE = '# Backend\nMy own backend role, edited over months.\n';
 
+export interface CalmPoint { readonly id: string; readonly payload: Record<string, unknown> }
+
+/** One collection as CALM lays it out: no calm metadata, UUIDv5 point ids, `_original_id`, random unit vectors. */
+export async function putCalmPoints(client: QdrantClient, rand: () => number, collection: string, points: readonly CalmPoint[]): Promise<void> {
+  await client.createCollection(collection, { vectors: { size: CALM_DIM, distance: 'Cosine' } });
+  await client.upsert(collection, {
+    wait: true,
+    points: points.map((p) => ({ id: pointId(p.id), vector: Array.from(randomUnit(rand, CALM_DIM)), payload: { ...p.payload, _original_id: p.id } })),
+  });
+}
+
 /** CALM's Qdrant collections on the fake server: no calm metadata, UUIDv5 point ids, `_original_id`. */
 export async function seedCalmQdrant(url: string): Promise<void> {
   const client = new QdrantClient({ url, checkCompatibility: false });
   const rand = prng(7);
-  const put = async (collection: string, points: { id: string; payload: Record<string, unknown> }[]): Promise<void> => {
-    await client.createCollection(collection, { vectors: { size: CALM_DIM, distance: 'Cosine' } });
-    await client.upsert(collection, {
-      wait: true,
-      points: points.map((p) => ({ id: pointId(p.id), vector: Array.from(randomUnit(rand, CALM_DIM)), payload: { ...p.payload, _original_id: p.id } })),
-    });
-  };
+  const put = (collection: string, points: CalmPoint[]): Promise<void> => putCalmPoints(client, rand, collection, points);
   await put('memories', memories.map((m) => ({ id: m.id, payload: m })));
   for (const axis of ['full', 'strategy', 'surprise', 'root_cause']) await put(`ghap_${axis}`, [{ id: inQdrant.ghap_id, payload: { ...inQdrant, axis } }]);
   await put('values', [{ id: VALUE_ID, payload: {

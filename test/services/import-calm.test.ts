@@ -11,13 +11,12 @@ import { after, before, describe, test } from 'node:test';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import type { App } from '../../src/app.js';
 import { importCalm } from '../../src/services/import-calm.js';
-import { pointId } from '../../src/store/records/qdrant/index.js';
 import { type FakeQdrant, startFakeQdrant } from '../fakes/qdrant-server.js';
 import { call, connectInMemory, ok } from '../helpers/mcp.js';
 import { json, runCli, tempHome, type TempHome } from '../helpers/home.js';
-import { prng, randomUnit } from '../helpers/random.js';
+import { type CalmPoint, putCalmPoints } from '../helpers/calm-home.js';
+import { prng } from '../helpers/random.js';
 
-const CALM_DIM = 768;
 const MEMORY_UUID = '3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f';
 
 const memories = [
@@ -48,13 +47,7 @@ const confirmed = {
 async function seedCalmQdrant(url: string): Promise<void> {
   const client = new QdrantClient({ url, checkCompatibility: false });
   const rand = prng(2024);
-  const put = async (collection: string, points: { id: string; payload: Record<string, unknown> }[]): Promise<void> => {
-    await client.createCollection(collection, { vectors: { size: CALM_DIM, distance: 'Cosine' } });
-    await client.upsert(collection, {
-      wait: true,
-      points: points.map((p) => ({ id: pointId(p.id), vector: Array.from(randomUnit(rand, CALM_DIM)), payload: { ...p.payload, _original_id: p.id } })),
-    });
-  };
+  const put = (collection: string, points: CalmPoint[]): Promise<void> => putCalmPoints(client, rand, collection, points);
   await put('memories', memories.map((m) => ({ id: m.id, payload: m })));
   await put('ghap_full', [falsified, confirmed].map((g) => ({ id: g.ghap_id, payload: { ...g, axis: 'full' } })));
   await put('ghap_strategy', [falsified, confirmed].map((g) => ({ id: g.ghap_id, payload: { ...g, axis: 'strategy' } })));
