@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { asCalmError, CalmError } from '../errors.js';
 import { registerBackup } from './backup.js';
 import { registerConfig } from './config.js';
+import { registerDashboard } from './dashboard.js';
 import { registerContext } from './context.js';
 import { registerDemo } from './demo.js';
 import { registerDoctor } from './doctor.js';
@@ -48,6 +49,7 @@ export function buildProgram(version: string): Command {
   registerDemo(program);
   registerConfig(program);
   registerServer(program);
+  registerDashboard(program);
   registerMcp(program);
   registerBackup(program);
   registerExportImport(program);

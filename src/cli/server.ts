@@ -16,14 +16,14 @@ import { print } from './output.js';
 const HOME_CHECK_MS = 5_000;
 
 /** The entry script the daemon child runs: this build's bin.js, else whatever started us. */
-function cliPath(): string {
+export function cliPath(): string {
   const bin = fileURLToPath(new URL('./bin.js', import.meta.url));
   return existsSync(bin) ? bin : process.argv[1]!;
 }
 
 const hostPort = (config: CalmConfig): string => `${config.serverHost}:${config.serverPort}`;
 
-async function requireInitialized(config: CalmConfig): Promise<void> {
+export async function requireInitialized(config: CalmConfig): Promise<void> {
   const { isInitialized } = await import('../app.js');
   if (!isInitialized(config)) {
     throw new CalmError('not_found', `calm is not initialized at ${config.paths.home}; run \`calm init\` first`);

@@ -6,6 +6,7 @@
  * local, so a web page cannot reach the daemon through DNS rebinding. With a token configured, every
  * route but `/health` (which says only that calm is up, and its version) also needs
  * `Authorization: Bearer <token>`: other local users and processes cannot read or write memories.
+ * The dashboard (`/`, `/assets/…`, `/api/…`, in web/server.ts) is routed after the same checks.
  */
 import { createServer as createHttpServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,6 +20,7 @@ import { McpSessions } from './http-sessions.js';
 import type { Logger } from './result.js';
 import { createServer } from './server.js';
 import { healthBody } from './tools/health.js';
+import { handleWeb, isWebPath } from '../web/server.js';
 
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
@@ -52,7 +54,7 @@ function urlHost(host: string): string {
   return bracketed(host);
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -91,9 +93,9 @@ function rejectForeign(req: IncomingMessage, allowedHosts: ReadonlySet<string>, 
   return undefined;
 }
 
-type BodyResult = { ok: true; text: string } | { ok: false; status: 413 };
+export type BodyResult = { ok: true; text: string } | { ok: false; status: 413 };
 
-function readBody(req: IncomingMessage): Promise<BodyResult> {
+export function readBody(req: IncomingMessage): Promise<BodyResult> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
@@ -222,6 +224,8 @@ async function route(app: App, req: IncomingMessage, res: ServerResponse, option
     sendJson(res, 405, rpcError(-32000, 'Method not allowed.'), { allow: 'POST' });
     return;
   }
+  // the dashboard: its page and its JSON API, behind the same guard as everything above
+  if (isWebPath(path)) return handleWeb(app, req, res, options.log);
   req.resume();
   sendJson(res, 404, envelope('not_found', `Not found: ${method} ${path || req.url}`));
 }

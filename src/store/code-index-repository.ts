@@ -86,6 +86,21 @@ export class CodeIndexRepository {
     };
   }
 
+  /** Per project and language: files, units and the last time a file was indexed (the dashboard's table). */
+  overview(): { project: string; language: string; files: number; units: number; last_indexed_at: string | null }[] {
+    return this.db
+      .prepare(`SELECT project, language, COUNT(*) AS files, COALESCE(SUM(unit_count), 0) AS units, MAX(indexed_at) AS last_indexed_at
+                FROM indexed_files GROUP BY project, language ORDER BY project, language`)
+      .all() as { project: string; language: string; files: number; units: number; last_indexed_at: string | null }[];
+  }
+
+  /** Every repository whose commits were indexed, most recently indexed first. */
+  gitStates(): GitIndexStateRow[] {
+    return this.db
+      .prepare('SELECT repo_path, last_indexed_sha, last_indexed_at, commit_count FROM git_index_state ORDER BY last_indexed_at DESC, repo_path')
+      .all() as GitIndexStateRow[];
+  }
+
   gitState(repoPath: string): GitIndexStateRow | undefined {
     return this.db
       .prepare('SELECT repo_path, last_indexed_sha, last_indexed_at, commit_count FROM git_index_state WHERE repo_path = ?')

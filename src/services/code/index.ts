@@ -11,7 +11,7 @@ export class CodeService {
   private readonly indexer: CodeIndexer;
   private readonly finder: CodeSearch;
 
-  constructor(records: RecordStore, embedder: () => Promise<Embedder>, guard: CollectionGuard, search: SearchEngine, repo: CodeIndexRepository) {
+  constructor(records: RecordStore, embedder: () => Promise<Embedder>, guard: CollectionGuard, search: SearchEngine, private readonly repo: CodeIndexRepository) {
     this.indexer = new CodeIndexer(records, embedder, guard, repo);
     this.finder = new CodeSearch(search);
   }
@@ -30,5 +30,10 @@ export class CodeService {
 
   stats(project?: string): ReturnType<CodeIndexer['stats']> {
     return this.indexer.stats(project);
+  }
+
+  /** What is indexed per project and language, with the last index time. */
+  overview(): ReturnType<CodeIndexRepository['overview']> {
+    return this.repo.overview();
   }
 }

@@ -43,6 +43,11 @@ export class GitService {
     return this.analysis.churnHotspots(input);
   }
 
+  /** The repositories whose commits are indexed (their paths name them for churn and authors). */
+  indexedRepos(): ReturnType<CodeIndexRepository['gitStates']> {
+    return this.repo.gitStates();
+  }
+
   codeAuthors(input: AuthorsInput): ReturnType<GitAnalysis['codeAuthors']> {
     return this.analysis.codeAuthors(input);
   }

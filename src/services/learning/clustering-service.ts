@@ -49,7 +49,17 @@ export interface Cluster {
 
 export type AxisClustering =
   | { readonly axis: Axis; readonly experiences: number; readonly enough: false; readonly message: string }
-  | { readonly axis: Axis; readonly experiences: number; readonly enough: true; readonly clusters: readonly Cluster[]; readonly noiseCount: number };
+  | {
+      readonly axis: Axis; readonly experiences: number; readonly enough: true; readonly clusters: readonly Cluster[]; readonly noiseCount: number;
+      /** The experiences in no cluster (kept so a projection can show them). */
+      readonly noise: readonly NoisePoint[];
+    };
+
+export interface NoisePoint {
+  readonly id: string;
+  readonly text: string;
+  readonly vector: Float32Array;
+}
 
 export interface ClusterSummary {
   cluster_id: string;
@@ -153,9 +163,13 @@ export class ClusteringService {
       minSamples: this.options.minSamples,
     });
     const groups = new Map<number, (StoredRecord & { vector: Float32Array })[]>();
+    const noise: NoisePoint[] = [];
     rows.forEach((r, i) => {
       const label = labels[i]!;
-      if (label < 0) return;
+      if (label < 0) {
+        noise.push({ id: r.id, text: r.text, vector: r.vector });
+        return;
+      }
       const group = groups.get(label) ?? [];
       group.push(r);
       groups.set(label, group);
@@ -180,7 +194,7 @@ export class ClusteringService {
           members,
         };
       });
-    return { axis, experiences: rows.length, enough: true, clusters, noiseCount };
+    return { axis, experiences: rows.length, enough: true, clusters, noiseCount, noise };
   }
 
   /** The cluster a cluster id names, or why there is none. */

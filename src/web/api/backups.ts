@@ -1,0 +1,31 @@
+/** @module Backups for the dashboard: list, create, verify and restore, through the backup services. */
+import { validationError } from '../../errors.js';
+import { listBackups } from '../../services/backup/catalog.js';
+import { createBackup } from '../../services/backup/create.js';
+import { restoreBackup } from '../../services/backup/restore.js';
+import { verifyBackup } from '../../services/backup/verify.js';
+import type { ApiRoute } from './route.js';
+import { bodyObject } from './route.js';
+
+export const backupRoutes: ApiRoute[] = [
+  { method: 'GET', path: '/api/backups', handler: (app) => ({ backups: listBackups(app.config) }) },
+  {
+    method: 'POST',
+    path: '/api/backups',
+    handler: (app, { body }) => {
+      const { name } = bodyObject(body);
+      if (name !== undefined && typeof name !== 'string') throw validationError('name must be a string');
+      return createBackup(app.config, name === undefined || name.trim() === '' ? {} : { name });
+    },
+  },
+  { method: 'POST', path: '/api/backups/:name/verify', handler: (app, { params }) => verifyBackup(app.config, params.name!) },
+  {
+    method: 'POST',
+    path: '/api/backups/:name/restore',
+    handler: (app, { params, body }) => {
+      // the page asks first; the name repeated in the body keeps a stray request from replacing everything
+      if (bodyObject(body).confirm !== params.name) throw validationError(`To restore, send {"confirm": "${params.name}"}`);
+      return restoreBackup(app.config, params.name!);
+    },
+  },
+];
