@@ -1,14 +1,11 @@
 /** @module The orchestration services, built once per App over one database. */
 import { CounterRepository } from '../../store/counter-repository.js';
 import type { Db } from '../../store/db.js';
-<<<<<<< HEAD
 import { ProjectSettingsRepository } from '../../store/project-settings-repository.js';
 import { JournalRepository, SessionRepository } from '../../store/session-repository.js';
 import { TaskRepository } from '../../store/task-repository.js';
 import { WorkerRepository } from '../../store/worker-repository.js';
-=======
 import { BoardService } from './board.js';
->>>>>>> Dashboard API under /api/ (memories, learning with PCA projection, code and git, task board, backups, health) behind the daemon's Host/Origin guard; calm dashboard command
 import { CounterService } from './counters.js';
 import { GateService } from './gates.js';
 import { JournalService } from './journal.js';
@@ -40,39 +37,23 @@ export interface OrchestrationOptions {
 }
 
 export function createOrchestration(db: Db, options: OrchestrationOptions): Orchestration {
-<<<<<<< HEAD
   const taskRows = new TaskRepository(db);
   const projects = new ProjectService(new ProjectSettingsRepository(db));
   const counters = new CounterService(new CounterRepository(db));
   const gates = new GateService(taskRows, projects, { commandTimeoutSeconds: options.gateCommandTimeoutSeconds });
-  return {
-    projects,
-    tasks: new TaskService(taskRows, gates),
-    gates,
-    reviews: new ReviewService(taskRows),
-    worktrees: new WorktreeService(taskRows, projects, counters),
-    workers: new WorkerService(new WorkerRepository(db), taskRows, { homeRoles: options.rolesDir, bundledRoles: options.bundledRolesDir }),
-    counters,
-    sessions: new SessionService(new SessionRepository(db)),
-    journal: new JournalService(new JournalRepository(db), options.sessionsDir),
-=======
-  const projects = new ProjectService(db);
-  const reviews = new ReviewService(db);
-  const counters = new CounterService(db);
-  const gates = new GateService(db, projects, reviews, { commandTimeoutSeconds: options.gateCommandTimeoutSeconds });
-  const tasks = new TaskService(db, gates);
-  const workers = new WorkerService(db, { homeRoles: options.rolesDir, bundledRoles: options.bundledRolesDir });
+  const tasks = new TaskService(taskRows, gates);
+  const reviews = new ReviewService(taskRows);
+  const workers = new WorkerService(new WorkerRepository(db), taskRows, { homeRoles: options.rolesDir, bundledRoles: options.bundledRolesDir });
   return {
     projects,
     tasks,
     gates,
     reviews,
-    worktrees: new WorktreeService(db, projects, counters),
+    worktrees: new WorktreeService(taskRows, projects, counters),
     workers,
     counters,
-    sessions: new SessionService(db),
-    journal: new JournalService(db, options.sessionsDir),
+    sessions: new SessionService(new SessionRepository(db)),
+    journal: new JournalService(new JournalRepository(db), options.sessionsDir),
     board: new BoardService(db, tasks, reviews, workers),
->>>>>>> Dashboard API under /api/ (memories, learning with PCA projection, code and git, task board, backups, health) behind the daemon's Host/Origin guard; calm dashboard command
   };
 }
