@@ -6,7 +6,8 @@
  * local, so a web page cannot reach the daemon through DNS rebinding. With a token configured, every
  * route but `/health` (which says only that calm is up, and its version) also needs
  * `Authorization: Bearer <token>`: other local users and processes cannot read or write memories.
- * The dashboard (`/`, `/assets/…`, `/api/…`, in web/server.ts) is routed after the same checks.
+ * The dashboard (`/`, `/assets/…`, `/api/…`, in web/server.ts) is routed after the same Host/Origin
+ * checks; its page and assets need no token, its API does.
  */
 import { createServer as createHttpServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,7 +21,7 @@ import { McpSessions } from './http-sessions.js';
 import type { Logger } from './result.js';
 import { createServer } from './server.js';
 import { healthBody } from './tools/health.js';
-import { handleWeb, isWebPath } from '../web/server.js';
+import { handleWeb, isApiPath, isWebPath } from '../web/server.js';
 
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
@@ -180,17 +181,18 @@ async function handleHookQuery(app: App, req: IncomingMessage, res: ServerRespon
 }
 
 async function route(app: App, req: IncomingMessage, res: ServerResponse, options: HttpServerOptions, allowedHosts: ReadonlySet<string>, port: number, sessions: McpSessions): Promise<void> {
-  const refusal = rejectForeign(req, allowedHosts, port);
-  if (refusal) {
-    req.resume();
-    sendJson(res, 403, rpcError(-32000, refusal));
-    return;
-  }
   let path: string;
   try {
     path = new URL(req.url ?? '/', 'http://localhost').pathname;
   } catch {
     path = '';
+  }
+  const refusal = rejectForeign(req, allowedHosts, port);
+  if (refusal) {
+    req.resume();
+    // MCP clients read JSON-RPC errors; the dashboard reads calm's envelope
+    sendJson(res, 403, isWebPath(path) ? envelope('forbidden', refusal) : rpcError(-32000, refusal));
+    return;
   }
   const method = req.method ?? 'GET';
   if (path === '/health') {
@@ -199,6 +201,9 @@ async function route(app: App, req: IncomingMessage, res: ServerResponse, option
     else sendJson(res, 405, envelope('validation_error', `Method ${method} not allowed on /health`), { allow: 'GET, HEAD' });
     return;
   }
+  // the dashboard's page and assets hold no data, and a browser cannot send a header when it loads a page:
+  // they are served without the token, which the page then sends on every /api call
+  if (isWebPath(path) && !isApiPath(path)) return handleWeb(app, req, res, options.log);
   // every route below, including ones added later, sits behind the token
   if (options.authToken !== undefined && !bearerMatches(req.headers.authorization, options.authToken)) {
     req.resume();

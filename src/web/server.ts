@@ -18,8 +18,10 @@ const STATUS: Partial<Record<ErrorType, number>> = {
   not_available: 503,
 };
 
+export const isApiPath = (path: string): boolean => path === '/api' || path.startsWith('/api/');
+
 export function isWebPath(path: string): boolean {
-  return path === '/api' || path.startsWith('/api/') || isStaticPath(path);
+  return isApiPath(path) || isStaticPath(path);
 }
 
 const failure = (res: ServerResponse, status: number, type: ErrorType, message: string, headers: Record<string, string> = {}): void =>
@@ -71,7 +73,7 @@ async function handleApi(app: App, req: IncomingMessage, res: ServerResponse, ur
 /** Answers a request whose path `isWebPath` accepted. */
 export async function handleWeb(app: App, req: IncomingMessage, res: ServerResponse, log: (m: string) => void): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
-  if (url.pathname === '/api' || url.pathname.startsWith('/api/')) return handleApi(app, req, res, url, log);
+  if (isApiPath(url.pathname)) return handleApi(app, req, res, url, log);
   req.resume();
   const method = req.method ?? 'GET';
   if (method !== 'GET' && method !== 'HEAD') {
