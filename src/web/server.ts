@@ -42,15 +42,14 @@ async function handleApi(app: App, req: IncomingMessage, res: ServerResponse, ur
   }
   let body: unknown;
   if (method !== 'GET' && method !== 'DELETE') {
-    // JSON only: a cross-site form or a "simple" request from another local page cannot send it without a CORS preflight, which is refused
-    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
-      req.resume();
-      failure(res, 415, 'validation_error', 'Send the request body as application/json');
-      return;
-    }
     const read = await readBody(req);
     if (!read.ok) {
       failure(res, 413, 'validation_error', `Request body too large (limit ${MAX_BODY_BYTES / 1024 / 1024} MB)`, { connection: 'close' });
+      return;
+    }
+    // a body must be JSON: a cross-site form or a "simple" request from another page cannot send that without a CORS preflight, which is refused
+    if (read.text !== '' && !/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+      failure(res, 415, 'validation_error', 'Send the request body as application/json');
       return;
     }
     try {
