@@ -197,6 +197,15 @@ describe('dashboard API on a real daemon', () => {
     assert.equal(value.id, seeded.valueId);
     assert.equal(value.text, SEEDED_VALUE);
     assert.equal(value.cluster_id, seeded.valueClusterId);
+    const evidence = await d.request<{ member_ids: string[]; cluster_size: number; similarity: number; metrics: { threshold: number; candidate_distance: number } }>(
+      'GET', `/api/values/${seeded.valueId}`,
+    );
+    assert.equal(evidence.status, 200, evidence.text);
+    assert.equal(evidence.body.member_ids.length, evidence.body.cluster_size);
+    assert.ok(evidence.body.member_ids.every((id) => seeded.ghapIds.includes(id)), 'the evidence is the seeded experiences');
+    assert.ok(evidence.body.metrics.candidate_distance <= evidence.body.metrics.threshold);
+    assert.ok(evidence.body.similarity > 0);
+    assertEnvelope(await d.request('GET', '/api/values/4b0a0f6e-0c5e-4c1f-9a57-000000000000'), 404, 'not_found', /^Value not found/);
     assertEnvelope(await d.request('GET', '/api/clusters/sideways'), 400, 'validation_error', /axis/i);
     assertEnvelope(await d.request('GET', '/api/ghap/no-such-entry'), 404, 'not_found');
   });

@@ -19,4 +19,5 @@ export const learningRoutes: ApiRoute[] = [
     handler: (app, { params, query }) => app.clusters.getClusterMembers({ cluster_id: params.cluster_id!, limit: num(query, 'limit') }),
   },
   { method: 'GET', path: '/api/values', handler: (app, { query }) => app.values.list({ axis: text(query, 'axis'), limit: num(query, 'limit') }) },
+  { method: 'GET', path: '/api/values/:id', handler: (app, { params }) => app.values.get(params.id!) },
 ];
