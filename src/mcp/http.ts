@@ -21,9 +21,8 @@ import { McpSessions } from './http-sessions.js';
 import type { Logger } from './result.js';
 import { createServer } from './server.js';
 import { healthBody } from './tools/health.js';
+import { MAX_BODY_BYTES, readBody, sendJson } from './http-io.js';
 import { handleWeb, isApiPath, isWebPath } from '../web/server.js';
-
-export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 export interface HttpServerOptions {
   readonly host: string;
@@ -55,16 +54,6 @@ function urlHost(host: string): string {
   return bracketed(host);
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
-
 const rpcError = (code: number, message: string): unknown => ({ jsonrpc: '2.0', error: { code, message }, id: null });
 const envelope = (type: string, message: string): unknown => ({ error: { type, message } });
 
@@ -92,37 +81,6 @@ function rejectForeign(req: IncomingMessage, allowedHosts: ReadonlySet<string>, 
     if (originHost === undefined || !LOOPBACK_NAMES.includes(originHost)) return `Invalid Origin: ${origin}`;
   }
   return undefined;
-}
-
-export type BodyResult = { ok: true; text: string } | { ok: false; status: 413 };
-
-export function readBody(req: IncomingMessage): Promise<BodyResult> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
-      req.resume(); // discard; the response closes the connection
-      resolve({ ok: false, status: 413 });
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      if (tooLarge) return;
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        tooLarge = true;
-        chunks.length = 0;
-        resolve({ ok: false, status: 413 });
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (!tooLarge) resolve({ ok: true, text: Buffer.concat(chunks).toString('utf8') });
-    });
-    req.on('error', reject);
-  });
 }
 
 const sessionIdOf = (req: IncomingMessage): string | undefined => {

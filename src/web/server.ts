@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App } from '../app.js';
 import { asCalmError, CalmError, describeCause, type ErrorType } from '../errors.js';
-import { MAX_BODY_BYTES, readBody, sendJson } from '../mcp/http.js';
+import { MAX_BODY_BYTES, readBody, sendJson } from '../mcp/http-io.js';
 import { matchRoute } from './api/index.js';
 import { isStaticPath, SECURITY_HEADERS, serveStatic } from './static.js';
 
