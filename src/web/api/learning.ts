@@ -8,7 +8,7 @@ export const learningRoutes: ApiRoute[] = [
   {
     method: 'GET',
     path: '/api/ghap',
-    handler: (app, { query }) => app.ghap.list({ limit: num(query, 'limit'), domain: text(query, 'domain'), outcome: text(query, 'outcome') }),
+    handler: (app, { query }) => app.ghap.list({ limit: num(query, 'limit'), domain: text(query, 'domain'), outcome: text(query, 'outcome'), since: text(query, 'since') }),
   },
   { method: 'GET', path: '/api/ghap/:id', handler: (app, { params }) => app.ghap.get(params.id!) },
   { method: 'GET', path: '/api/clusters/:axis', handler: (app, { params }) => app.clusters.getClusters({ axis: params.axis! }) },
