@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { App } from '../../src/app.js';
-import { PROJECTION_MAX_POINTS, projectAxis, projectRows } from '../../src/services/learning/projection.js';
+import { PROJECTION_MAX_POINTS, type ProjectedPoint, projectAxis, projectRows } from '../../src/services/learning/projection.js';
 import { dataset } from '../fixtures/experiences.js';
 import { tempHome, type TempHome } from '../helpers/home.js';
 
@@ -56,7 +56,7 @@ describe('projectAxis', () => {
     assert.ok('clusters' in clusters);
     assert.deepEqual(p.clusters.map((c) => c.cluster_id), clusters.clusters.map((c) => c.cluster_id), 'the same clusters get_clusters reports');
     for (const c of p.clusters) {
-      const members: typeof p.points = p.points.filter((pt) => pt.cluster_id === c.cluster_id);
+      const members: ProjectedPoint[] = p.points.filter((pt: ProjectedPoint) => pt.cluster_id === c.cluster_id);
       assert.equal(members.length, c.size);
       assert.ok(members.every((pt) => pt.label === c.label && !pt.noise));
       assert.equal(new Set(members.map((pt) => topicOf.get(pt.id))).size, 1, `${c.cluster_id} is one topic`);
