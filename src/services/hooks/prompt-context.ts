@@ -14,6 +14,7 @@ import type { Embedder } from '../../embedding/embedder.js';
 import { COLLECTIONS } from '../../store/records/collections.js';
 import type { RecordStore, ScoredRecord } from '../../store/records/record-store.js';
 import { cosineSimilarity } from '../../embedding/embedder.js';
+import { meaningfulTerms, sharedTerms } from '../query-terms.js';
 
 export type PromptContextMode = 'semantic' | 'keyword';
 export type PromptContextKind = 'memory' | 'experience' | 'value';
@@ -62,38 +63,6 @@ interface Thresholds {
 const HASH_THRESHOLDS: Thresholds = { strong: 0.45, weak: 0.1 };
 const MODEL_THRESHOLDS: Thresholds = { strong: 0.5, weak: 0.25 };
 export const thresholdsFor = (embedderId: string): Thresholds => (embedderId.startsWith('hash') ? HASH_THRESHOLDS : MODEL_THRESHOLDS);
-
-const STOPWORDS = new Set(
-  ('a about after again all also am an and any are as at be been before being but by can could did do does doing done for from ' +
-    'get got had has have having he her here him his how i if in into is it its just let like make me more most my need no not now of ' +
-    'on once one only or other our out over please same she should so some such than that the their them then there these they this ' +
-    'those through to too try up us use very want was way we were what when where which while who why will with would yes yet you your')
-    .split(' '),
-);
-
-/** Lower-case words of 3+ characters, stopwords dropped, plural and verb endings folded (close to FTS5's porter). */
-export function meaningfulTerms(text: string): Set<string> {
-  const words = text.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? [];
-  const terms = new Set<string>();
-  for (const w of words) {
-    if (w.length < 3 || STOPWORDS.has(w) || /^\d+$/.test(w)) continue;
-    terms.add(stem(w));
-  }
-  return terms;
-}
-
-function stem(w: string): string {
-  for (const suffix of ['ing', 'ies', 'es', 'ed', 's']) {
-    if (w.length > suffix.length + 3 && w.endsWith(suffix)) return w.slice(0, -suffix.length);
-  }
-  return w;
-}
-
-export function sharedTerms(promptTerms: ReadonlySet<string>, text: string): number {
-  let n = 0;
-  for (const t of meaningfulTerms(text)) if (promptTerms.has(t)) n += 1;
-  return n;
-}
 
 export const estimateTokens = (text: string): number => Math.ceil(text.length / 4);
 
