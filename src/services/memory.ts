@@ -119,7 +119,7 @@ export class MemoryService {
     await this.guard.ensure(COLLECTION);
     const [vector] = await (await this.embedder()).embed([content]);
     if (input.allow_duplicate !== true) {
-      const existing = await findDuplicate(this.records, COLLECTION, vector!, project);
+      const existing = await findDuplicate(this.records, COLLECTION, vector!, content, project);
       if (existing) {
         const m = toMemory(existing);
         return {
