@@ -118,16 +118,16 @@ export function createApp(config: CalmConfig, options: CreateAppOptions = {}): A
     embedderChoice,
     search,
     memory: new MemoryService(records, embedder, guard, search, config.memoryContentMaxLength, currentProject),
-    ghap: new GhapService(new GhapRepository(db), records, embedder, guard),
-    experiences: new ExperienceService(search),
+    ghap: new GhapService(new GhapRepository(db), records, embedder, guard, currentProject),
+    experiences: new ExperienceService(search, currentProject),
     clusters,
-    values: new ValueService(records, embedder, guard, clusters),
+    values: new ValueService(records, embedder, guard, clusters, currentProject),
     orchestration,
     currentProject,
     // git tools without repo_path work on the caller's working directory
     code: new CodeService(records, embedder, guard, search, new CodeIndexRepository(db)),
     git: new GitService(records, embedder, guard, search, new CodeIndexRepository(db), () => process.cwd()),
-    context: new ContextService(search),
+    context: new ContextService(search, currentProject),
     embedder,
     async close() {
       const embedder = await loading?.catch(() => undefined);
