@@ -5,9 +5,9 @@
  * and the existing one is visible from the new one's project (stored from the same project, or global).
  * A global memory only duplicates global ones: a copy kept by one project is not visible to the others.
  *
- * The threshold is measured on bench/retrieval.ts (114 distinct memories, each re-stored as two near-
- * duplicates: other casing/punctuation, one word dropped). hash: near-duplicates score ≥ 0.874 (90% ≥
- * 0.935), distinct memories ≤ 0.605. use: near-duplicates ≥ 0.771 (90% ≥ 0.861), distinct ≤ 0.803.
+ * The threshold is measured on bench/retrieval.ts (166 distinct memories, each re-stored as two near-
+ * duplicates: other casing/punctuation, one word dropped). hash: near-duplicates score ≥ 0.855 (90% ≥
+ * 0.923), distinct memories ≤ 0.654. use: near-duplicates ≥ 0.724 (90% ≥ 0.860), distinct ≤ 0.822.
  * 0.9 keeps every distinct pair apart with both embedders (losing a real memory is worse than keeping a
  * copy) and still catches most rewordings; see README "Search modes" for the caught share.
  *
