@@ -3,6 +3,10 @@
  * questions that should find it: a paraphrase (the same need in other words, few shared words) and an
  * overlap query (the words a user would remember from the memory). Distractors share vocabulary or
  * topic with the questions without answering them, so a purely lexical match is often wrong.
+ *
+ * Labels reviewed against every distractor: each paraphrase has one memory that answers it. The closest
+ * call, kept: "Where do reporting numbers come from and what tool draws the charts?" (BigQuery/Looker)
+ * against "Charts in the product use Recharts" — the question is about reporting, not product charts.
  */
 
 export interface Target {
