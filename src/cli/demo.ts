@@ -22,7 +22,7 @@ const MEMORIES = [
 const QUERIES: { query: string; mode: 'semantic' | 'keyword' | 'hybrid'; why: string }[] = [
   { query: 'why did the login test fail', mode: 'semantic', why: 'vector similarity of the whole query' },
   { query: 'staging database', mode: 'keyword', why: 'full-text (BM25) over every memory' },
-  { query: 'how do I set up the database locally', mode: 'hybrid', why: 'both rankings fused (reciprocal rank fusion)' },
+  { query: 'how do I set up the database locally', mode: 'hybrid', why: 'both rankings fused (the words count as much as they cover the question)' },
 ];
 
 const say = (line = ''): void => void process.stdout.write(`${line}\n`);

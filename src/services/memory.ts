@@ -11,7 +11,7 @@ import type { RecordStore, StoredRecord } from '../store/records/record-store.js
 import { nowIso } from '../store/time.js';
 import type { CollectionGuard } from './collection-guard.js';
 import { findDuplicate } from './memory-dedupe.js';
-import { type CurrentProject, PROJECT_KEY, projectOf, rankProjectFirst, validateScope } from './project-scope.js';
+import { type CurrentProject, PROJECT_KEY, projectOf, searchProjectFirst, validateScope } from './project-scope.js';
 import { CREATED_TS_KEY, createdRange, memoryCreatedTs } from './memory-time.js';
 import { applyMemoryPatch, historyOf, type MemoryRevision, type UpdateMemoryPatch, type UpdateMemoryResult } from './memory-update.js';
 import type { SearchEngine } from './search.js';
@@ -21,8 +21,6 @@ import {
 } from './validation.js';
 
 const COLLECTION = COLLECTIONS.memories;
-/** How many more candidates than asked for a scoped search reads, to find global memories among other projects'. */
-const PROJECT_WIDEN = 3;
 
 export interface Memory {
   id: string;
@@ -125,7 +123,7 @@ export class MemoryService {
     await this.guard.ensure(COLLECTION);
     const [vector] = await (await this.embedder()).embed([content]);
     if (input.allow_duplicate !== true) {
-      const existing = await findDuplicate(this.records, COLLECTION, vector!, project);
+      const existing = await findDuplicate(this.records, COLLECTION, vector!, content, project);
       if (existing) {
         const m = toMemory(existing);
         return {
@@ -156,18 +154,10 @@ export class MemoryService {
     if (tags && tags.length > 0) filter.tags = { $in: tags };
     if (minImportance > 0) filter.importance = { $gte: minImportance };
     if (created) filter[CREATED_TS_KEY] = created;
-    const project = await this.currentProject();
-    let hits;
-    if (project === undefined) {
-      hits = await this.search.search(COLLECTION, { query, mode, limit, filter });
-    } else {
-      // the project's own memories are searched on their own too, so a crowd of other projects' cannot hide them
-      const [own, all] = await Promise.all([
-        this.search.search(COLLECTION, { query, mode, limit, filter: { ...filter, [PROJECT_KEY]: project } }),
-        this.search.search(COLLECTION, { query, mode, limit: Math.min(limit * PROJECT_WIDEN, 300), filter }),
-      ]);
-      hits = rankProjectFirst([...own, ...all], project, scope, limit);
-    }
+    const hits = await searchProjectFirst(
+      (projectFilter, n) => this.search.search(COLLECTION, { query, mode, limit: n, filter: { ...filter, ...projectFilter } }),
+      await this.currentProject(), scope, limit, 300,
+    );
     const results = hits.map((h) => ({ ...toMemory(h), score: h.score }));
     return { results, count: results.length };
   }

@@ -54,3 +54,23 @@ export function rankProjectFirst<T extends { readonly id: string; readonly score
     .sort((a, b) => tier(a) - tier(b) || b.score - a.score || a.id.localeCompare(b.id))
     .slice(0, limit);
 }
+
+/** How many more candidates than asked a scoped search reads, to find global records among other projects'. */
+export const PROJECT_WIDEN = 3;
+
+/**
+ * One search, scoped: without a current project, `run` as asked; with one, the project's own records are
+ * searched on their own too (so a crowd of other projects' cannot hide them), then ranked first.
+ * `run(projectFilter, limit)` searches with the caller's filter plus `projectFilter`.
+ */
+export async function searchProjectFirst<T extends { readonly id: string; readonly score: number; readonly payload: Readonly<Record<string, unknown>> }>(
+  run: (projectFilter: Readonly<Record<string, string>>, limit: number) => Promise<T[]>,
+  project: string | undefined,
+  scope: Scope,
+  limit: number,
+  maxCandidates: number,
+): Promise<T[]> {
+  if (project === undefined) return run({}, limit);
+  const [own, all] = await Promise.all([run({ [PROJECT_KEY]: project }, limit), run({}, Math.min(limit * PROJECT_WIDEN, maxCandidates))]);
+  return rankProjectFirst([...own, ...all], project, scope, limit);
+}

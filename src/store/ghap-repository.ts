@@ -30,6 +30,8 @@ export interface GhapRow {
   resolved_at: string | null;
   confidence_tier: string | null;
   auto_captured: number;
+  /** The project the entry was started in (CALM's unused column); null: global (entries from before). */
+  project_path: string | null;
   version: number;
   updated_at: string | null;
 }
@@ -46,7 +48,7 @@ export interface NoteRow {
   note: string;
 }
 
-export type NewGhapRow = Pick<GhapRow, 'id' | 'session_id' | 'domain' | 'strategy' | 'goal' | 'hypothesis' | 'action' | 'prediction' | 'created_at'>;
+export type NewGhapRow = Pick<GhapRow, 'id' | 'session_id' | 'domain' | 'strategy' | 'goal' | 'hypothesis' | 'action' | 'prediction' | 'created_at' | 'project_path'>;
 
 /** What an update does to the active entry; computed by the caller from the entry as it is inside the transaction. */
 export interface ActiveChange {
@@ -119,8 +121,9 @@ export class GhapRepository {
         this.db
           .prepare(
             `INSERT INTO ghap_entries (id, session_id, domain, strategy, goal, hypothesis, action, prediction, status,
-               iteration_count, created_at, version, updated_at)
-             VALUES (@id, @session_id, @domain, @strategy, @goal, @hypothesis, @action, @prediction, 'active', 1, @created_at, 0, @created_at)`,
+               iteration_count, created_at, version, updated_at, project_path)
+             VALUES (@id, @session_id, @domain, @strategy, @goal, @hypothesis, @action, @prediction, 'active', 1, @created_at, 0, @created_at,
+               @project_path)`,
           )
           .run(row);
         return { inserted: true as const };

@@ -104,6 +104,17 @@ describe('calm memory store duplicates and --scope, from two real git repositori
     assert.notEqual(copy.id, first.id);
   });
 
+  test('a memory that differs only by a number is stored, not reported as a duplicate', async () => {
+    const [a, b] = ['The orders API listens on port 8080 locally when started with the dev script.', 'The orders API listens on port 8081 locally when started with the dev script.'];
+    const first = await store(shop, a);
+    const other = await store(shop, b);
+    assert.equal(other.status, 'stored');
+    assert.notEqual(other.id, first.id);
+    const shown = await runCli(['memory', 'show', other.id, '--json'], t.env(), { cwd: shop });
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.equal(json<{ content: string }>(shown).content, b);
+  });
+
   test('each repository sees its own and global memories first; --scope project hides the other', async () => {
     const shopId = (await store(shop, 'Quokka build cache lives in .quokka')).id;
     const blogId = (await store(blog, 'Quokka build cache is disabled here')).id;

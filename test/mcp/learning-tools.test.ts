@@ -140,7 +140,8 @@ describe('learning tools over MCP', () => {
     const second = ok<{ id: string }>(await call(client, 'store_value', { text: VALUES['ci-config'], cluster_id: clusterOf.get('ci-config'), axis: 'full' }));
     const listed = ok<{ results: Record<string, unknown>[]; count: number }>(await call(client, 'list_values', {}));
     assert.deepEqual(listed.results.map((r) => r.id), [second.id, stored.id], 'newest first');
-    assert.deepEqual(Object.keys(listed.results[0]!), ['id', 'text', 'cluster_id', 'axis', 'validated_at', 'distance_to_centroid', 'member_count']);
+    // CALM's keys, then the project it was stored from (this test process's)
+    assert.deepEqual(Object.keys(listed.results[0]!), ['id', 'text', 'cluster_id', 'axis', 'validated_at', 'distance_to_centroid', 'member_count', 'project']);
     assert.equal(typeof listed.results[0]!.distance_to_centroid, 'number');
     assert.match(String(listed.results[0]!.validated_at), /Z$/);
     assert.equal(ok<{ count: number }>(await call(client, 'list_values', { axis: 'strategy' })).count, 0);
@@ -154,7 +155,8 @@ describe('learning tools over MCP', () => {
       );
       assert.equal(found.count, 3, search_mode);
       assert.equal(topicOf.get(found.results[0]!.id as string), 'flaky-tests', search_mode);
-      assert.equal(Object.keys(found.results[0]!).length, 18);
+      assert.equal(Object.keys(found.results[0]!).length, 19, "CALM's 18 keys and the project the entry was started in");
+      assert.equal(typeof found.results[0]!.project, 'string');
     }
     const filtered = ok<{ results: { domain: string }[] }>(await call(client, 'search_experiences', { query: 'index query plan', domain: 'performance', limit: 50 }));
     assert.ok(filtered.results.length > 0 && filtered.results.every((r) => r.domain === 'performance'));

@@ -1,5 +1,7 @@
 /** update_memory (and, below, duplicates and project scope) through a real MCP client. */
 import assert from 'node:assert/strict';
+import { cosineSimilarity } from '../../src/embedding/embedder.js';
+import { HashEmbedder } from '../../src/embedding/hash.js';
 import { after, before, describe, test } from 'node:test';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { type App, createApp } from '../../src/app.js';
@@ -176,6 +178,23 @@ describe('duplicates and project scope over MCP', () => {
     project = '/work/blog';
     const otherProject = await store({ content: 'The checkout service retries card payments three times.' });
     assert.equal(otherProject.status, 'stored', 'another project keeps its own copy');
+  });
+
+  test('texts that differ only by a number or an identifier are different facts, however similar', async () => {
+    project = '/work/shop';
+    const [a, b] = await new HashEmbedder().embed(['The staging Postgres database listens on port 5432 and accepts connections only from the VPN subnet.', 'The staging Postgres database listens on port 5433 and accepts connections only from the VPN subnet.']);
+    assert.ok(cosineSimilarity(a!, b!) >= 0.9, 'the hash embedder alone would merge them');
+    const first = await store({ content: 'The staging Postgres database listens on port 5432 and accepts connections only from the VPN subnet.' });
+    const second = await store({ content: 'The staging Postgres database listens on port 5433 and accepts connections only from the VPN subnet.' });
+    assert.equal(second.status, 'stored');
+    assert.notEqual(second.id, first.id);
+    const spec = await store({ content: 'The flaky test in the web app is checkout.spec.ts and it fails when the clock crosses midnight.' });
+    const otherSpec = await store({ content: 'The flaky test in the web app is checkout.spec.js and it fails when the clock crosses midnight.' });
+    assert.equal(otherSpec.status, 'stored');
+    assert.notEqual(otherSpec.id, spec.id);
+    const recased = await store({ content: 'the staging postgres database listens on port 5432 and accepts connections only from the VPN subnet' });
+    assert.equal(recased.status, 'duplicate', 'same number, other casing and punctuation: still a duplicate');
+    assert.equal(recased.duplicate_of, first.id);
   });
 
   test('search ranks this project and global memories first; scope "project" keeps only them; old records count as global', async () => {

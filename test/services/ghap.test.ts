@@ -85,8 +85,9 @@ describe('GhapService', () => {
     assert.deepEqual(
       Object.keys(full!.payload).sort(),
       ['action', 'axis', 'captured_at', 'confidence_tier', 'created_at', 'domain', 'ghap_id', 'goal', 'hypothesis', 'iteration_count',
-        'lesson', 'outcome_result', 'outcome_status', 'prediction', 'root_cause', 'session_id', 'strategy', 'surprise'],
+        'lesson', 'outcome_result', 'outcome_status', 'prediction', 'project', 'root_cause', 'session_id', 'strategy', 'surprise'],
     );
+    assert.equal(full!.payload.project, row(id).project_path, 'the project the entry was started in (this test process\'s)');
     const [rootCause] = await app.records.get('ghap_root_cause', [id]);
     assert.equal(rootCause!.payload.axis, 'root_cause');
     assert.equal((await app.ghap.get(id)).lesson?.what_worked, 'Trace the headers');

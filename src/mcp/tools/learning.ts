@@ -3,6 +3,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { App } from '../../app.js';
 import { DOMAINS, OUTCOME_STATUS_VALUES, VALID_AXES } from '../../services/ghap/model.js';
+import { SCOPES } from '../../services/project-scope.js';
 import { SEARCH_MODES } from '../../services/validation.js';
 import { runTool, type Logger } from '../result.js';
 
@@ -21,6 +22,7 @@ export function registerLearningTools(server: McpServer, app: App, log: Logger):
         outcome: z.enum(OUTCOME_STATUS_VALUES).optional().describe('Filter by outcome status'),
         limit: z.number().int().optional().describe('Maximum number of results (1-50, default 10)'),
         search_mode: z.enum(SEARCH_MODES).optional().describe("Search mode: 'semantic' (default), 'keyword' or 'hybrid'"),
+        scope: z.enum(SCOPES).optional().describe("'all' (default): this project's and global experiences first, then other projects'; 'project': only this project's and global ones"),
       },
       annotations: READ,
     },
@@ -89,6 +91,7 @@ export function registerLearningTools(server: McpServer, app: App, log: Logger):
       inputSchema: {
         axis: z.enum(VALID_AXES).optional().describe('Filter by axis'),
         limit: z.number().int().optional().describe('Maximum number of results (1-100, default 20)'),
+        scope: z.enum(SCOPES).optional().describe("'all' (default): this project's and global values first, then other projects'; 'project': only this project's and global ones"),
       },
       annotations: READ,
     },

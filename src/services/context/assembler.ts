@@ -3,7 +3,8 @@
  * one markdown document within a token budget.
  *
  * 1. Every requested source is searched at once (hybrid ranking); a failing source contributes nothing
- *    and is named in `warnings`.
+ *    and is named in `warnings`. Memories, experiences and values are chosen project first: the caller's
+ *    project's and global ones fill a source's `limit` before other projects' (project-scope.ts).
  * 2. Duplicates across sources are dropped (dedup.ts).
  * 3. The budget, less the document's frame, is split by source weight over the sources that found
  *    something (CALM also gave a share to sources that found nothing, and lost it). Within its share
@@ -17,6 +18,7 @@
 import { validationError } from '../../errors.js';
 import { COLLECTIONS } from '../../store/records/collections.js';
 import type { ScoredRecord } from '../../store/records/record-store.js';
+import { type CurrentProject, searchProjectFirst } from '../project-scope.js';
 import type { SearchEngine } from '../search.js';
 import { validateLimit, validateQuery } from '../validation.js';
 import { deduplicate } from './dedup.js';
@@ -39,6 +41,9 @@ const SOURCES: Readonly<Record<ContextSource, { collection: string; toItem: (r: 
   values: { collection: COLLECTIONS.values, toItem: valueItem, limit: (l) => Math.min(l, 5) },
   commits: { collection: COLLECTIONS.commits, toItem: commitItem, limit: (l) => l },
 };
+
+/** Sources whose records carry the project they came from (code and commits belong to their repository). */
+const PROJECT_SCOPED: ReadonlySet<ContextSource> = new Set(['memories', 'experiences', 'values']);
 
 const ITEM_SHARE = 0.25;
 const MAX_TOKENS_MIN = 100;
@@ -132,7 +137,10 @@ function fill(pending: ContextItem[], chosen: Selected[], budget: number, cap: n
 }
 
 export class ContextService {
-  constructor(private readonly search: SearchEngine) {}
+  constructor(
+    private readonly search: SearchEngine,
+    private readonly currentProject: CurrentProject = async () => undefined,
+  ) {}
 
   async assemble(input: AssembleContextInput): Promise<AssembledContext> {
     if (typeof input.query !== 'string') throw validationError('Query must be a string');
@@ -145,11 +153,15 @@ export class ContextService {
     }
 
     const warnings: string[] = [];
+    const project = await this.currentProject();
     const found = await Promise.all(
       types.map(async (source) => {
         const s = SOURCES[source];
         try {
-          const hits = await this.search.search(s.collection, { query, mode: 'hybrid', limit: s.limit(limit) });
+          const run = (filter: Readonly<Record<string, string>>, n: number) => this.search.search(s.collection, { query, mode: 'hybrid', limit: n, filter });
+          const hits = PROJECT_SCOPED.has(source)
+            ? await searchProjectFirst(run, project, 'all', s.limit(limit), 150)
+            : await run({}, s.limit(limit));
           return hits.map(s.toItem);
         } catch (e) {
           warnings.push(`${source}: ${(e as Error).message}`);

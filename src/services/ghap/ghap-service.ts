@@ -8,6 +8,7 @@
  * changed and the entry is still active (CALM could end "resolved locally but not persisted").
  */
 import { randomBytes } from 'node:crypto';
+import { type CurrentProject, PROJECT_KEY } from '../project-scope.js';
 import type { Embedder } from '../../embedding/embedder.js';
 import { CalmError, notFound, validationError } from '../../errors.js';
 import type { GhapRepository, GhapRow } from '../../store/ghap-repository.js';
@@ -149,6 +150,8 @@ export class GhapService {
     private readonly records: RecordStore,
     private readonly embedder: () => Promise<Embedder>,
     private readonly guard: CollectionGuard,
+    /** The caller's project: an entry carries the one it was started in, and so do its experiences. */
+    private readonly currentProject: CurrentProject = async () => undefined,
   ) {}
 
   async start(input: StartGhapInput): Promise<{ ok: true; id: string }> {
@@ -166,6 +169,7 @@ export class GhapService {
       session_id: this.repo.latestSessionId() ?? timestampedId('session', now),
       domain, strategy, goal, hypothesis, action, prediction,
       created_at: now.toISOString(),
+      project_path: (await this.currentProject()) ?? null,
     });
     if (!outcome.inserted) {
       throw new CalmError(
@@ -259,6 +263,7 @@ export class GhapService {
       ...(o.surprise ? { surprise: o.surprise } : {}),
       ...(o.rootCause ? { root_cause: o.rootCause } : {}),
       ...(o.lesson ? { lesson: o.lesson } : {}),
+      ...(row.project_path ? { [PROJECT_KEY]: row.project_path } : {}),
     };
     const writes: CollectionWrite[] = axes.map((axis, i) => ({
       collection: AXIS_COLLECTIONS[axis],

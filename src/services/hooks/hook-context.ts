@@ -34,7 +34,14 @@ export interface SessionContext {
 export type HookQuery =
   | { readonly kind: 'session'; readonly cwd?: string | undefined }
   | { readonly kind: 'ghap' }
-  | { readonly kind: 'prompt'; readonly prompt: string; readonly max_tokens?: number | undefined; readonly mode?: PromptContextMode | undefined };
+  | {
+    readonly kind: 'prompt';
+    readonly prompt: string;
+    readonly max_tokens?: number | undefined;
+    readonly mode?: PromptContextMode | undefined;
+    /** The session's working directory: its project's records come first. */
+    readonly cwd?: string | undefined;
+  };
 
 export type HookAnswer = SessionContext | { ghap: ActiveGhap | null } | PromptContext;
 
@@ -62,6 +69,7 @@ export function parseHookQuery(body: unknown): HookQuery {
         prompt: q.prompt,
         max_tokens: typeof q.max_tokens === 'number' ? q.max_tokens : undefined,
         mode: q.mode === 'keyword' ? 'keyword' : q.mode === 'semantic' ? 'semantic' : undefined,
+        cwd: typeof q.cwd === 'string' && q.cwd !== '' ? q.cwd : undefined,
       };
     default:
       throw validationError("Field 'kind' must be one of: session, ghap, prompt");
@@ -91,10 +99,16 @@ export class HookContextService {
     return { ghap, project };
   }
 
-  prompt(prompt: string, options: { maxTokens?: number | undefined; mode?: PromptContextMode | undefined } = {}): Promise<PromptContext> {
+  async prompt(
+    prompt: string,
+    options: { maxTokens?: number | undefined; mode?: PromptContextMode | undefined; cwd?: string | undefined } = {},
+  ): Promise<PromptContext> {
+    // a directory that is gone or unreadable has no project: nothing is ranked
+    const project = options.cwd ? await this.deps.orchestration.projects.detect(options.cwd).then((p) => p.root, () => undefined) : undefined;
     return this.prompts.find(prompt, {
       ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}),
       ...(options.mode !== undefined ? { mode: options.mode } : {}),
+      project,
     });
   }
 
@@ -105,7 +119,7 @@ export class HookContextService {
       case 'ghap':
         return { ghap: await this.activeGhap() };
       case 'prompt':
-        return this.prompt(query.prompt, { maxTokens: query.max_tokens, mode: query.mode });
+        return this.prompt(query.prompt, { maxTokens: query.max_tokens, mode: query.mode, cwd: query.cwd });
     }
   }
 }

@@ -14,6 +14,9 @@ import type { Embedder } from '../../embedding/embedder.js';
 import { COLLECTIONS } from '../../store/records/collections.js';
 import type { RecordStore, ScoredRecord } from '../../store/records/record-store.js';
 import { cosineSimilarity } from '../../embedding/embedder.js';
+import type { Filter } from '../../store/records/filter.js';
+import { inProject, PROJECT_KEY } from '../project-scope.js';
+import { meaningfulTerms, sharedTerms } from '../query-terms.js';
 
 export type PromptContextMode = 'semantic' | 'keyword';
 export type PromptContextKind = 'memory' | 'experience' | 'value';
@@ -25,6 +28,8 @@ export interface PromptContextItem {
   readonly text: string;
   /** Cosine similarity when measured, else the share of the prompt's words found in the record. */
   readonly score: number;
+  /** Whether it is the prompt's project's or global (true), or another project's (false). */
+  readonly own: boolean;
 }
 
 export interface PromptContext {
@@ -38,6 +43,8 @@ export interface PromptContext {
 export interface PromptContextOptions {
   readonly mode?: PromptContextMode;
   readonly maxTokens?: number;
+  /** The prompt's project: its records and global ones come before other projects' (see project-scope.ts). */
+  readonly project?: string | undefined;
 }
 
 export interface PromptContextDeps {
@@ -63,37 +70,9 @@ const HASH_THRESHOLDS: Thresholds = { strong: 0.45, weak: 0.1 };
 const MODEL_THRESHOLDS: Thresholds = { strong: 0.5, weak: 0.25 };
 export const thresholdsFor = (embedderId: string): Thresholds => (embedderId.startsWith('hash') ? HASH_THRESHOLDS : MODEL_THRESHOLDS);
 
-const STOPWORDS = new Set(
-  ('a about after again all also am an and any are as at be been before being but by can could did do does doing done for from ' +
-    'get got had has have having he her here him his how i if in into is it its just let like make me more most my need no not now of ' +
-    'on once one only or other our out over please same she should so some such than that the their them then there these they this ' +
-    'those through to too try up us use very want was way we were what when where which while who why will with would yes yet you your')
-    .split(' '),
-);
-
-/** Lower-case words of 3+ characters, stopwords dropped, plural and verb endings folded (close to FTS5's porter). */
-export function meaningfulTerms(text: string): Set<string> {
-  const words = text.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? [];
-  const terms = new Set<string>();
-  for (const w of words) {
-    if (w.length < 3 || STOPWORDS.has(w) || /^\d+$/.test(w)) continue;
-    terms.add(stem(w));
-  }
-  return terms;
-}
-
-function stem(w: string): string {
-  for (const suffix of ['ing', 'ies', 'es', 'ed', 's']) {
-    if (w.length > suffix.length + 3 && w.endsWith(suffix)) return w.slice(0, -suffix.length);
-  }
-  return w;
-}
-
-export function sharedTerms(promptTerms: ReadonlySet<string>, text: string): number {
-  let n = 0;
-  for (const t of meaningfulTerms(text)) if (promptTerms.has(t)) n += 1;
-  return n;
-}
+/** The prompt's project's and global items before other projects', each group best score first. */
+const ownFirst = (a: PromptContextItem, b: PromptContextItem): number =>
+  Number(b.own) - Number(a.own) || b.score - a.score || a.id.localeCompare(b.id);
 
 export const estimateTokens = (text: string): number => Math.ceil(text.length / 4);
 
@@ -148,21 +127,26 @@ export class PromptContextService {
     }
     const thresholds = thresholdsFor(embedder?.id ?? '');
 
+    const project = options.project;
+    // with a project, its own records are also searched on their own, so other projects' cannot crowd them out
+    const filters: (Filter | undefined)[] = project === undefined ? [undefined] : [{ [PROJECT_KEY]: project }, undefined];
     const relevant: PromptContextItem[] = [];
     for (const source of SOURCES) {
       const info = await this.deps.records.info(source.collection);
       if (!info || info.count === 0) continue;
       const candidates = new Map<string, { record: ScoredRecord; similarity?: number }>();
-      if (vector && embedder && info.embedder === embedder.id && info.dim === vector.length) {
-        for (const r of await this.deps.records.search(source.collection, vector, { limit: CANDIDATES })) {
-          candidates.set(r.id, { record: r, similarity: r.score });
+      for (const filter of filters) {
+        if (vector && embedder && info.embedder === embedder.id && info.dim === vector.length) {
+          for (const r of await this.deps.records.search(source.collection, vector, { limit: CANDIDATES, filter })) {
+            if (!candidates.has(r.id)) candidates.set(r.id, { record: r, similarity: r.score });
+          }
         }
-      }
-      if (terms.size > 0) {
-        const wantVectors = vector !== undefined && info.embedder === embedder?.id;
-        for (const r of await this.deps.records.keyword(source.collection, query, { limit: CANDIDATES, withVectors: wantVectors })) {
-          if (candidates.has(r.id)) continue;
-          candidates.set(r.id, { record: r, ...(r.vector && vector ? { similarity: cosineSimilarity(vector, r.vector) } : {}) });
+        if (terms.size > 0) {
+          const wantVectors = vector !== undefined && info.embedder === embedder?.id;
+          for (const r of await this.deps.records.keyword(source.collection, query, { limit: CANDIDATES, withVectors: wantVectors, filter })) {
+            if (candidates.has(r.id)) continue;
+            candidates.set(r.id, { record: r, ...(r.vector && vector ? { similarity: cosineSimilarity(vector, r.vector) } : {}) });
+          }
         }
       }
       const kept: PromptContextItem[] = [];
@@ -173,14 +157,17 @@ export class PromptContextService {
             ? shared >= Math.min(2, terms.size)
             : similarity >= thresholds.strong || (shared >= 1 && similarity >= thresholds.weak);
         if (!isRelevant) continue;
-        kept.push({ kind: source.kind, id: record.id, text: source.line(record), score: similarity ?? shared / Math.max(1, terms.size) });
+        kept.push({
+          kind: source.kind, id: record.id, text: source.line(record), score: similarity ?? shared / Math.max(1, terms.size),
+          own: inProject(record.payload, project),
+        });
       }
-      kept.sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
+      kept.sort(ownFirst);
       relevant.push(...kept.slice(0, PER_KIND[source.kind]));
     }
 
-    // the best items across kinds first, while they fit; a long one may be passed over for a shorter one
-    relevant.sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
+    // the project's (and global) items first, best first, while they fit; a long one may be passed over for a shorter one
+    relevant.sort(ownFirst);
     const items: PromptContextItem[] = [];
     let tokens = 0;
     for (const item of relevant) {

@@ -1,11 +1,13 @@
 /**
  * @module Searching experiences (resolved GHAP entries) on one axis, through the shared SearchEngine:
- * semantic, keyword or hybrid, filtered by domain and outcome.
+ * semantic, keyword or hybrid, filtered by domain and outcome; the caller's project's experiences (and
+ * global ones: resolved before projects were recorded) first, or only them with scope 'project'.
  */
 import type { Filter } from '../../store/records/filter.js';
 import type { StoredRecord } from '../../store/records/record-store.js';
 import { AXIS_COLLECTIONS, DOMAINS, OUTCOME_STATUS_VALUES } from '../ghap/model.js';
 import { validateAxis, validateGhapLimit } from '../ghap/validation.js';
+import { type CurrentProject, projectOf, searchProjectFirst, validateScope } from '../project-scope.js';
 import type { SearchEngine } from '../search.js';
 import { validateEnum, validateQuery, validateSearchMode } from '../validation.js';
 
@@ -16,6 +18,7 @@ export interface SearchExperiencesInput {
   outcome?: string | undefined;
   limit?: number | undefined;
   search_mode?: string | undefined;
+  scope?: string | undefined;
 }
 
 /** CALM's 18 keys; a field the entry does not have is null. */
@@ -38,6 +41,8 @@ export interface ExperienceHit {
   iteration_count: number | null;
   score: number;
   created_at: string | null;
+  /** The project the entry was started in; absent for a global experience. */
+  project?: string;
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
@@ -63,11 +68,15 @@ export function toExperienceHit(record: StoredRecord & { score: number }, axis: 
     iteration_count: typeof p.iteration_count === 'number' ? p.iteration_count : null,
     score: record.score,
     created_at: str(p.created_at),
+    ...(projectOf(p) ? { project: projectOf(p)! } : {}),
   };
 }
 
 export class ExperienceService {
-  constructor(private readonly search: SearchEngine) {}
+  constructor(
+    private readonly search: SearchEngine,
+    private readonly currentProject: CurrentProject = async () => undefined,
+  ) {}
 
   /** Every parameter is checked first; then a blank query finds nothing (CALM skipped the checks for it). */
   async searchExperiences(input: SearchExperiencesInput): Promise<{ results: ExperienceHit[]; count: number }> {
@@ -77,11 +86,15 @@ export class ExperienceService {
     const domain = input.domain === undefined ? undefined : validateEnum(input.domain, DOMAINS, 'domain');
     const outcome = input.outcome === undefined ? undefined : validateEnum(input.outcome, OUTCOME_STATUS_VALUES, 'outcome status');
     const limit = validateGhapLimit(input.limit ?? 10, 1, 50);
+    const scope = validateScope(input.scope);
 
     const filter: Record<string, Filter[string]> = {};
     if (domain) filter.domain = domain;
     if (outcome) filter.outcome_status = outcome;
-    const hits = await this.search.search(AXIS_COLLECTIONS[axis], { query, mode, limit, filter });
+    const hits = await searchProjectFirst(
+      (projectFilter, n) => this.search.search(AXIS_COLLECTIONS[axis], { query, mode, limit: n, filter: { ...filter, ...projectFilter } }),
+      await this.currentProject(), scope, limit, 150,
+    );
     const results = hits.map((h) => toExperienceHit(h, axis));
     return { results, count: results.length };
   }

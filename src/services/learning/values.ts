@@ -14,6 +14,7 @@
  * value keeps its evidence: the cluster, its size and the ids of its member experiences.
  */
 import { randomUUID } from 'node:crypto';
+import { type CurrentProject, inProject, PROJECT_KEY, PROJECT_WIDEN, projectOf, validateScope } from '../project-scope.js';
 import type { Embedder } from '../../embedding/embedder.js';
 import { notFound, validationError } from '../../errors.js';
 import { COLLECTIONS } from '../../store/records/collections.js';
@@ -69,6 +70,8 @@ export interface ValueSummary {
   distance_to_centroid: number | null;
   /** How many experiences supported the value when it was stored. */
   member_count: number | null;
+  /** The project it was stored from; absent for a global value. */
+  project?: string;
 }
 
 /** A value with the evidence it was stored on: the cluster as it was then, and how close the value sat. */
@@ -113,6 +116,7 @@ function toSummary(r: StoredRecord): ValueSummary {
     validated_at: typeof p.validated_at === 'string' ? p.validated_at : null,
     distance_to_centroid: typeof p.distance_to_centroid === 'number' ? p.distance_to_centroid : null,
     member_count: Array.isArray(p.member_ids) ? p.member_ids.length : null,
+    ...(projectOf(p) ? { project: projectOf(p)! } : {}),
   };
 }
 
@@ -122,6 +126,7 @@ export class ValueService {
     private readonly embedder: () => Promise<Embedder>,
     private readonly guard: CollectionGuard,
     private readonly clustering: ClusteringService,
+    private readonly currentProject: CurrentProject = async () => undefined,
   ) {}
 
   /** Distances of the members' statements to the centroid, kept per cluster content (members never change text). */
@@ -181,6 +186,7 @@ export class ValueService {
     await this.guard.ensure(COLLECTION);
     const now = nowIso();
     const value: StoredValue = { id: randomUUID(), text, cluster_id: clusterId, axis, created_at: now };
+    const project = await this.currentProject();
     await this.records.upsert(COLLECTION, [{
       id: value.id,
       text,
@@ -193,6 +199,7 @@ export class ValueService {
         distance_to_centroid: result.metrics!.candidate_distance,
         similarity: result.similarity!,
         metrics: { ...result.metrics! },
+        ...(project ? { [PROJECT_KEY]: project } : {}),
       },
       vector,
     }]);
@@ -217,14 +224,35 @@ export class ValueService {
     };
   }
 
-  /** Newest first (CALM listed them in storage order). */
-  async list(input: { axis?: string | undefined; limit?: number | undefined } = {}): Promise<{ results: ValueSummary[]; count: number }> {
+  /**
+   * Newest first (CALM listed them in storage order); the caller's project's values and global ones before
+   * other projects', or only them with scope 'project'.
+   */
+  async list(
+    input: { axis?: string | undefined; limit?: number | undefined; scope?: string | undefined } = {},
+  ): Promise<{ results: ValueSummary[]; count: number }> {
     const axis = input.axis === undefined ? undefined : validateAxis(input.axis);
     const limit = validateGhapLimit(input.limit ?? 20, 1, 100);
+    const scope = validateScope(input.scope);
     if (!(await this.guard.exists(COLLECTION))) return { results: [], count: 0 };
-    const rows = await this.records.scroll(COLLECTION, {
-      limit, filter: axis ? { axis } : undefined, orderBy: { key: 'created_at', direction: 'desc' },
-    });
+    const newest = (projectFilter: Readonly<Record<string, string>>, n: number) =>
+      this.records.scroll(COLLECTION, {
+        limit: n, filter: { ...(axis ? { axis } : {}), ...projectFilter }, orderBy: { key: 'created_at', direction: 'desc' },
+      });
+    const project = await this.currentProject();
+    let rows = await newest({}, project === undefined ? limit : Math.min(limit * PROJECT_WIDEN, 300));
+    if (project !== undefined) {
+      // own values are read on their own too, so many newer ones from other projects cannot hide them
+      const own = await newest({ [PROJECT_KEY]: project }, limit);
+      const seen = new Set<string>();
+      const tier = (r: StoredRecord): number => (inProject(r.payload, project) ? 0 : 1);
+      const created = (r: StoredRecord): string => String(r.payload.created_at ?? '');
+      rows = [...own, ...rows]
+        .filter((r) => (seen.has(r.id) ? false : (seen.add(r.id), true)))
+        .filter((r) => scope === 'all' || tier(r) === 0)
+        .sort((a, b) => tier(a) - tier(b) || created(b).localeCompare(created(a)) || a.id.localeCompare(b.id))
+        .slice(0, limit);
+    }
     const results = rows.map(toSummary);
     return { results, count: results.length };
   }
