@@ -103,6 +103,7 @@ export async function startSeededDaemon(): Promise<SeededDaemon> {
     const taskId = 'SPEC-001';
     await cli(['task', 'create', taskId, 'Show the board in the dashboard'], repo);
     await cli(['review', 'record', taskId, 'spec', 'approved', '--worker', 'W-1'], repo);
+    await cli(['worker', 'start', taskId, 'reviewer'], repo);
 
     const backup = json<{ name: string }>(await cli(['backup', 'create', '--json']));
     return { t, env, port, base, memoryIds, repo, taskId, backupName: backup.name, valueText: VALUE, activeGoal, cli, stop };

@@ -210,7 +210,7 @@ export function MemoriesView() {
       <Panel
         title={searching ? `Results for “${filters.query}” (${filters.mode})` : 'All memories'}
         id="mem-list"
-        actions={<span class="muted" aria-live="polite">{loading ? 'Loading…' : `${count} ${searching ? 'result(s)' : 'memories'}`}</span>}
+        actions={<span class="muted" aria-live="polite">{loading ? 'Loading…' : `${count} ${searching ? (count === 1 ? 'result' : 'results') : count === 1 ? 'memory' : 'memories'}`}</span>}
       >
         <div aria-live="polite">{notice ? <p class="note ok">{notice}</p> : null}</div>
         <ErrorNote message={error} />

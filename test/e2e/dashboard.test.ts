@@ -1,0 +1,290 @@
+/**
+ * The dashboard end to end: the real page (built by `npm test` into dist/dashboard) in headless Debian
+ * Chromium through playwright-core, against one real daemon seeded through the CLI and an MCP client.
+ * Screenshots of each view go to test-results/dashboard/; the Memories view's is copied to
+ * docs/dashboard.png for the README.
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { SEEDED_MEMORIES, startSeededDaemon, type SeededDaemon } from '../helpers/dashboard-seed.js';
+import { json, REPO_ROOT } from '../helpers/home.js';
+import { freePort } from '../helpers/net.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = join(REPO_ROOT, 'test-results', 'dashboard');
+/** A host name that is not loopback to the daemon's guard; Chromium alone resolves it to 127.0.0.1. */
+const FOREIGN_HOST = 'evil.example';
+const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium) to run the dashboard tests`;
+
+const TITLES = { memories: 'Memories', learning: 'Learning', code: 'Code and git', tasks: 'Tasks', backups: 'Backups and health' } as const;
+const [STAGING, PULL_REQUESTS, LINTER, BILLING] = SEEDED_MEMORIES;
+
+describe('dashboard in headless Chromium', { skip }, () => {
+  let d: SeededDaemon;
+  let browser: Browser;
+  let page: Page;
+  let foreign: Server | undefined;
+  let foreignPort = 0;
+
+  const open = async (view: keyof typeof TITLES): Promise<void> => {
+    await page.goto(`${d.base}/#/${view}`);
+    await page.getByRole('heading', { level: 1, name: TITLES[view] }).waitFor();
+  };
+  const shot = async (name: string): Promise<string> => {
+    const path = join(SHOTS, `${name}.png`);
+    await page.screenshot({ path, fullPage: true });
+    return path;
+  };
+  const row = (text: string) => page.locator('article.memory', { hasText: text });
+  const memoryShow = async (id: string) => d.cli(['memory', 'show', id, '--json']).then((r) => json<{ importance: number; tags: string[] }>(r));
+
+  before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    d = await startSeededDaemon();
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: [`--host-resolver-rules=MAP ${FOREIGN_HOST} 127.0.0.1`] });
+    page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    page.setDefaultTimeout(20_000);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await new Promise((r) => (foreign ? foreign.close(r) : r(undefined)));
+    await d?.stop();
+  });
+
+  test('Memories lists every seeded memory, newest first, with category, importance and tags', async () => {
+    await open('memories');
+    for (const m of SEEDED_MEMORIES) await row(m.content).waitFor();
+    const texts = await page.locator('article.memory .content').allTextContents();
+    assert.deepEqual(texts, SEEDED_MEMORIES.map((m) => m.content).reverse());
+    const staging = row(STAGING.content);
+    assert.match(await staging.textContent() ?? '', /fact.*importance 0\.90.*#ops.*#staging/);
+    copyFileSync(await shot('memories'), join(REPO_ROOT, 'docs', 'dashboard.png'));
+  });
+
+  test('search in each mode returns the right memory first, with its score', async () => {
+    await open('memories');
+    for (const mode of ['semantic', 'keyword', 'hybrid']) {
+      await page.getByLabel(/^Search text/).fill('staging database password');
+      await page.getByRole('radio', { name: mode }).check();
+      await page.getByRole('button', { name: 'Search' }).click();
+      await page.getByRole('heading', { name: `Results for “staging database password” (${mode})` }).waitFor();
+      const first = page.locator('article.memory').first();
+      await first.locator('.content', { hasText: STAGING.content }).waitFor();
+      assert.match(await first.textContent() ?? '', /score \d\.\d{3}/, mode);
+    }
+    await shot('memories-search');
+  });
+
+  test('filters by category and by tag', async () => {
+    await open('memories');
+    await page.getByLabel('Category').selectOption('decision');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.getByText('1 memory', { exact: true }).waitFor();
+    assert.deepEqual(await page.locator('article.memory .content').allTextContents(), [BILLING.content]);
+
+    await page.getByRole('button', { name: 'Reset' }).click();
+    await page.getByLabel(/^Tags/).fill('ops');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.getByText('1 memory', { exact: true }).waitFor();
+    assert.deepEqual(await page.locator('article.memory .content').allTextContents(), [STAGING.content]);
+  });
+
+  test('an edit of importance and tags persists (after a reload, and through the CLI)', async () => {
+    await open('memories');
+    await page.getByRole('button', { name: `Edit: ${PULL_REQUESTS.content.slice(0, 60)}` }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit memory' });
+    await dialog.getByLabel(/^Importance/).fill('0.35');
+    await dialog.getByLabel(/^Tags/).fill('review, small-prs');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Memory saved.').waitFor();
+    await page.reload();
+    await row(PULL_REQUESTS.content).waitFor();
+    assert.match(await row(PULL_REQUESTS.content).textContent() ?? '', /importance 0\.35.*#review.*#small-prs/);
+    const shown = await memoryShow(d.memoryIds[1]!);
+    assert.equal(shown.importance, 0.35);
+    assert.deepEqual(shown.tags, ['review', 'small-prs']);
+  });
+
+  test('a delete asks first, then the memory is gone (after a reload, and through the CLI)', async () => {
+    await open('memories');
+    await row(LINTER.content).waitFor();
+    await page.getByRole('button', { name: `Delete: ${LINTER.content.slice(0, 60)}` }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete this memory?' });
+    await dialog.getByText(LINTER.content).waitFor();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    assert.equal(await dialog.isVisible(), false);
+    assert.equal(await row(LINTER.content).count(), 1, 'Cancel keeps it');
+
+    await page.getByRole('button', { name: `Delete: ${LINTER.content.slice(0, 60)}` }).click();
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('Memory deleted.').waitFor();
+    assert.equal(await row(LINTER.content).count(), 0);
+    await page.reload();
+    await row(STAGING.content).waitFor();
+    assert.equal(await row(LINTER.content).count(), 0, 'gone after a reload');
+    const listed = json<{ results: { id: string }[] }>(await d.cli(['memory', 'list', '--json']));
+    assert.equal(listed.results.some((m) => m.id === d.memoryIds[2]), false, 'gone through the CLI');
+    assert.equal(listed.results.length, SEEDED_MEMORIES.length - 1);
+  });
+
+  test('Learning shows the active GHAP, resolved entries with history, the cluster projection and values with evidence', async () => {
+    await open('learning');
+    await page.getByText(d.activeGoal).waitFor();
+    await page.getByText('animations are off already').waitFor();
+    await page.getByText(d.valueText).waitFor();
+    await page.getByRole('heading', { name: 'Resolved entries (26)' }).waitFor();
+    await page.getByText('26 experiences on the full axis: 3 cluster(s), 2 noise').waitFor();
+    const canvas = page.locator('section[aria-labelledby="clusters-h"] canvas');
+    assert.match(await canvas.getAttribute('aria-label') ?? '', /26 experiences on the full axis in 3 clusters/);
+    await page.getByText(`Evidence: 8 experiences in`).click();
+    await page.locator('section[aria-labelledby="values-h"] li li').first().waitFor();
+    assert.equal(await page.locator('section[aria-labelledby="values-h"] li li').count(), 8);
+    assert.ok((await page.locator('section[aria-labelledby="values-h"] li li').allTextContents()).every((t) => /flaky|intermittent/i.test(t)));
+    const resolved = page.locator('section[aria-labelledby="ghap-resolved-h"] details').first();
+    await resolved.locator('summary').click();
+    await resolved.getByText('Result').waitFor();
+    await shot('learning');
+  });
+
+  test('Code and git shows indexed units per project and language, and churn with authors per file', async () => {
+    await open('code');
+    const indexed = page.locator('section[aria-labelledby="code-indexed-h"] tbody tr');
+    await indexed.first().waitFor();
+    assert.deepEqual((await indexed.allTextContents()).map((t) => t.replace(/\d{4}-\d\d-\d\d \d\d:\d\d$/, '')), ['tinypython11', 'tinytypescript12']);
+    const churn = page.locator('section[aria-labelledby="git-churn-h"] tbody tr', { hasText: 'src/math.ts' });
+    await churn.getByText('Second Author (33.3%)').waitFor();
+    assert.match(await churn.textContent() ?? '', /src\/math\.ts3\+6 −1Calm Test \(66\.7%\), Second Author \(33\.3%\)/);
+    assert.equal(await page.locator('section[aria-labelledby="git-churn-h"] canvas').count(), 1, 'the churn chart');
+    await shot('code');
+  });
+
+  test('Tasks shows the board by phase with the gate, reviews and workers', async () => {
+    await open('tasks');
+    const spec = page.getByRole('region', { name: 'SPEC: 1 task(s)' });
+    await spec.getByText(d.taskId).waitFor();
+    const card = spec.locator('article.card');
+    const text = await card.textContent() ?? '';
+    assert.match(text, /Show the board in the dashboard/);
+    assert.match(text, /Next gate SPEC-DESIGN.*2 spec reviews approved/);
+    assert.match(text, /spec: approved by W-1/);
+    assert.match(text, /Workers.*reviewer.*active/);
+    assert.equal(await page.getByRole('region', { name: 'DESIGN: 0 task(s)' }).count(), 1);
+    await shot('tasks');
+  });
+
+  test('Backups and health: a Verify checks the checksums; status shows the embedder and counts; doctor is healthy', async () => {
+    await open('backups');
+    const backup = page.locator(`tr[data-backup="${d.backupName}"]`);
+    await backup.waitFor();
+    await backup.getByRole('button', { name: `Verify ${d.backupName}` }).click();
+    await backup.getByText(/^checksums match \(\d+ files\)$/).waitFor();
+    await page.getByText(`Backup ${d.backupName}: verified`).waitFor();
+    await page.getByText('hash-v1 (hash, from environment)').waitFor();
+    assert.match(await page.locator('section[aria-labelledby="status-h"] tr', { hasText: 'ghap_full' }).textContent() ?? '', /ghap_full26/);
+    await page.getByText('Healthy: every check passed.').waitFor();
+    await shot('backups');
+  });
+
+  test('create a backup, then restore one after typing its name: the safety backup is named, the deleted memory is back', async () => {
+    await open('backups');
+    await page.getByLabel('New backup name (optional)').fill('from-the-dashboard');
+    await page.getByRole('button', { name: 'Create backup' }).click();
+    await page.getByText('Created backup from-the-dashboard.').waitFor();
+    await page.locator('tr[data-backup="from-the-dashboard"]').waitFor();
+
+    await page.getByRole('button', { name: `Restore ${d.backupName}` }).click();
+    const dialog = page.getByRole('dialog', { name: `Restore backup ${d.backupName}?` });
+    const restore = dialog.getByRole('button', { name: 'Restore' });
+    assert.equal(await restore.isDisabled(), true, 'nothing to confirm yet');
+    await dialog.getByLabel(/Type the backup's name/).fill(d.backupName);
+    await restore.click();
+    const notice = page.getByText(`Restored ${d.backupName}`);
+    await notice.waitFor();
+    const safety = /kept as backup (\S+)\./.exec(await notice.textContent() ?? '')?.[1];
+    assert.ok(safety, await notice.textContent() ?? '');
+    const names = json<{ backups?: { name: string }[] } | { name: string }[]>(await d.cli(['backup', 'list', '--json']));
+    const list = Array.isArray(names) ? names : names.backups ?? [];
+    assert.ok(list.some((b) => b.name === safety), `the safety backup ${safety} is listed`);
+    await memoryShow(d.memoryIds[2]!); // the memory deleted above is back
+  });
+
+  test('a page from another origin cannot use the API', async () => {
+    foreignPort = await freePort();
+    foreign = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<!doctype html><title>elsewhere</title><p>another site</p>');
+    });
+    await new Promise<void>((r) => foreign!.listen(foreignPort, '127.0.0.1', r));
+    const before = json<{ results: unknown[] }>(await d.cli(['memory', 'list', '--json'])).results.length;
+    const backupsBefore = (await (await fetch(`${d.base}/api/backups`)).json() as { backups: unknown[] }).backups.length;
+    for (const origin of [`http://${FOREIGN_HOST}:${foreignPort}`, `http://127.0.0.1:${foreignPort}`]) {
+      const other = await browser.newPage();
+      await other.goto(`${origin}/`);
+      const outcome = await other.evaluate(async ({ base, id }) => {
+        const attempt = async (url: string, init?: RequestInit): Promise<string> => {
+          try {
+            const r = await fetch(url, init);
+            return `read ${r.status}: ${(await r.text()).slice(0, 80)}`;
+          } catch {
+            return 'refused';
+          }
+        };
+        return {
+          list: await attempt(`${base}/api/memories`),
+          remove: await attempt(`${base}/api/memories/${id}`, { method: 'DELETE' }),
+          // a "simple" request needs no preflight: the daemon itself must turn it away
+          create: await attempt(`${base}/api/backups`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"name":"evil"}' }),
+        };
+      }, { base: d.base, id: d.memoryIds[0]! });
+      assert.deepEqual(outcome, { list: 'refused', remove: 'refused', create: 'refused' }, origin);
+      await other.close();
+    }
+    assert.equal(json<{ results: unknown[] }>(await d.cli(['memory', 'list', '--json'])).results.length, before, 'nothing deleted');
+    assert.equal((await (await fetch(`${d.base}/api/backups`)).json() as { backups: unknown[] }).backups.length, backupsBefore, 'no backup created');
+    // the daemon's own answer to a foreign Origin, as a non-browser client sees it
+    const res = await fetch(`${d.base}/api/memories`, { headers: { origin: `http://${FOREIGN_HOST}` } });
+    assert.equal(res.status, 403);
+  });
+
+  test('keyboard: Tab reaches the skip link, then the navigation, with a visible focus; Enter follows a link', async () => {
+    await open('memories');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Memories');
+    assert.notEqual(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle), 'none', 'focus is visible');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Learning');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Learning' }).waitFor();
+    assert.equal(new URL(page.url()).hash, '#/learning');
+  });
+
+  test('a failing API call is shown as a readable message, not a blank page', async () => {
+    await page.route('**/api/doctor', (route) => route.abort());
+    await page.route('**/api/status', (route) =>
+      route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: { type: 'internal_error', message: 'The disk is full' } }) }));
+    await open('backups');
+    await page.getByRole('alert').filter({ hasText: 'The disk is full' }).waitFor();
+    await page.getByRole('alert').filter({ hasText: 'The calm server does not answer' }).waitFor();
+    await page.locator(`tr[data-backup="${d.backupName}"]`).waitFor();
+    await page.unrouteAll();
+  });
+
+  test('every view fits a 400 px wide window without sideways scrolling', async () => {
+    await page.setViewportSize({ width: 400, height: 800 });
+    for (const view of Object.keys(TITLES) as (keyof typeof TITLES)[]) {
+      await open(view);
+      await page.waitForLoadState('networkidle');
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(width <= 400, `${view} is ${width} px wide`);
+      if (view === 'memories') await shot('memories-narrow');
+    }
+    await page.setViewportSize({ width: 1200, height: 900 });
+  });
+});
