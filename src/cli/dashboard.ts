@@ -1,6 +1,9 @@
 /**
- * @module `calm dashboard`: starts the daemon when it is not running, then opens the dashboard in a
- * browser when there is one (xdg-open on Linux with a display, `open` on macOS), else prints its URL.
+ * @module `calm dashboard`: starts the daemon when it is not running (the one spawner in services/daemon.ts),
+ * prints the dashboard's URL, with the bearer token in its fragment when one is configured (a fragment is
+ * never sent to the server nor kept in a Referer; the page reads it and drops it from the address bar),
+ * and with `--open` hands it to the system's opener (xdg-open with a display, `open` on macOS) when
+ * there is one. No opener is not a failure: the URL is printed either way.
  */
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
@@ -9,6 +12,7 @@ import { print } from './output.js';
 import { cliPath, requireInitialized } from './server.js';
 
 interface DashboardView {
+  /** The page's address; with `#token=…` when the daemon requires a token. */
   url: string;
   /** Whether this command started the daemon (false: it was running). */
   started: boolean;
@@ -43,11 +47,13 @@ export function registerDashboard(program: Command): void {
   program
     .command('dashboard')
     .description('Open the web dashboard (starts the calm server when it is not running)')
-    .option('--no-open', 'do not open a browser, only print the URL')
-    .option('--json', 'print the URL and server state as JSON')
-    .action(async (opts: { open: boolean; json?: boolean }) => {
+    .option('--open', 'also open it in a browser (when this machine has one)')
+    .option('--json', 'print {url, started, pid, opened} as JSON')
+    .addHelpText('after', '\nThe URL carries the bearer token after # when the server requires one (server.auth): treat it like the token.')
+    .action(async (opts: { open?: boolean; json?: boolean }) => {
       const config = await cliConfig();
       const { daemonBaseUrl, daemonStatus, startDaemon } = await import('../services/daemon.js');
+      const { resolveAuthToken } = await import('../services/auth-token.js');
       const running = daemonStatus(config);
       let started = false;
       let pid = running.pid;
@@ -57,13 +63,16 @@ export function registerDashboard(program: Command): void {
         started = !result.alreadyRunning;
         pid = result.pid;
       }
-      const url = `${daemonBaseUrl(config)}/`;
-      const opened = opts.open ? await openUrl(url) : false;
+      // read after the start: the daemon generates the token file on its first start
+      const token = resolveAuthToken(config);
+      const url = `${daemonBaseUrl(config)}/${token === undefined ? '' : `#token=${encodeURIComponent(token)}`}`;
+      const opened = opts.open === true ? await openUrl(url) : false;
       const view: DashboardView = { url, started, pid: pid!, opened };
       print(view, opts, (v) =>
         [
           ...(v.started ? [`Server started (PID ${v.pid})`] : []),
           v.opened ? `Opened the calm dashboard: ${v.url}` : `calm dashboard: ${v.url}`,
+          ...(opts.open === true && !v.opened ? ['(no browser to open here: open the URL above yourself)'] : []),
         ].join('\n'),
       );
     });

@@ -69,6 +69,8 @@ export interface RetrieveMemoriesInput {
   until?: string | undefined;
   /** 'all' (default): the current project's and global memories first; 'project': only those. */
   scope?: string | undefined;
+  /** Only memories with at least one of these tags (not a CALM parameter: the dashboard's filter). */
+  tags?: string[] | undefined;
 }
 
 export interface ListMemoriesInput {
@@ -78,6 +80,10 @@ export interface ListMemoriesInput {
   offset?: number | undefined;
   since?: string | undefined;
   until?: string | undefined;
+  /** Only memories at least this important (not a CALM parameter: the dashboard's filter). */
+  min_importance?: number | undefined;
+  /** false skips counting every match (`total` is then left out): a page of 100k memories need not count them all. */
+  include_total?: boolean | undefined;
 }
 
 export type MemorySummary = Omit<Memory, 'content'>;
@@ -143,9 +149,11 @@ export class MemoryService {
     const mode = validateSearchMode(input.search_mode ?? 'semantic');
     const created = createdRange(input.since, input.until);
     const scope = validateScope(input.scope);
+    const tags = input.tags === undefined ? undefined : validateTags(input.tags);
 
     const filter: Record<string, Filter[string]> = {};
     if (category) filter.category = category;
+    if (tags && tags.length > 0) filter.tags = { $in: tags };
     if (minImportance > 0) filter.importance = { $gte: minImportance };
     if (created) filter[CREATED_TS_KEY] = created;
     const project = await this.currentProject();
@@ -164,20 +172,25 @@ export class MemoryService {
     return { results, count: results.length };
   }
 
-  async list(input: ListMemoriesInput = {}): Promise<{ results: MemorySummary[]; count: number; total: number }> {
+  async list(input: ListMemoriesInput & { include_total?: true }): Promise<{ results: MemorySummary[]; count: number; total: number }>;
+  async list(input?: ListMemoriesInput): Promise<{ results: MemorySummary[]; count: number; total?: number }>;
+  async list(input: ListMemoriesInput = {}): Promise<{ results: MemorySummary[]; count: number; total?: number }> {
     const category = input.category === undefined ? undefined : validateEnum(input.category, MEMORY_CATEGORIES, 'category');
     const tags = input.tags === undefined ? undefined : validateTags(input.tags);
     const limit = validateLimit(input.limit ?? 50, 1, 200);
     const offset = validateOffset(input.offset ?? 0);
     const created = createdRange(input.since, input.until);
+    const minImportance = validateUnitInterval(input.min_importance ?? 0, 'min_importance');
+    const withTotal = input.include_total !== false;
 
-    if (!(await this.guard.exists(COLLECTION))) return { results: [], count: 0, total: 0 };
+    if (!(await this.guard.exists(COLLECTION))) return { results: [], count: 0, ...(withTotal ? { total: 0 } : {}) };
     const filter: Record<string, Filter[string]> = {};
     if (category) filter.category = category;
     if (tags && tags.length > 0) filter.tags = { $in: tags };
+    if (minImportance > 0) filter.importance = { $gte: minImportance };
     if (created) filter[CREATED_TS_KEY] = created;
     const [total, rows] = await Promise.all([
-      this.records.count(COLLECTION, filter),
+      withTotal ? this.records.count(COLLECTION, filter) : undefined,
       // ordered in the store, so "newest first" holds across pages (CALM sorted each page alone)
       this.records.scroll(COLLECTION, { limit, offset, filter, orderBy: { key: 'created_at', direction: 'desc' } }),
     ]);
@@ -185,7 +198,7 @@ export class MemoryService {
       const { content: _content, ...summary } = toMemory(r);
       return summary;
     });
-    return { results, count: results.length, total };
+    return { results, count: results.length, ...(total === undefined ? {} : { total }) };
   }
 
   async get(memoryId: string): Promise<MemoryWithHistory> {

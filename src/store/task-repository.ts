@@ -70,6 +70,18 @@ export interface NewTestRunRow {
 
 export type NewReviewRow = Omit<Review, 'id'>;
 
+export interface GatePass {
+  readonly transition: string;
+  readonly commit_sha: string;
+  readonly passed_at: string;
+}
+
+export interface ProjectTaskSummary {
+  readonly project_path: string;
+  readonly tasks: number;
+  readonly active_tasks: number;
+}
+
 /** Tables holding rows of a task; deleting a task empties them first. */
 const TASK_CHILD_TABLES = ['reviews', 'test_runs', 'phase_transitions', 'gate_passes', 'workers'] as const;
 
@@ -199,6 +211,19 @@ export class TaskRepository {
       .prepare('SELECT commit_sha FROM gate_passes WHERE task_id = ? AND transition = ? ORDER BY passed_at DESC LIMIT 1')
       .get(taskId, transition) as { commit_sha: string } | undefined;
     return row?.commit_sha;
+  }
+
+  /** Every recorded pass of a task's gates, newest first. */
+  gatePasses(taskId: string): GatePass[] {
+    return this.db.prepare('SELECT transition, commit_sha, passed_at FROM gate_passes WHERE task_id = ? ORDER BY passed_at DESC').all(taskId) as GatePass[];
+  }
+
+  /** Every project with tasks, the most recently active first. */
+  projectSummaries(): ProjectTaskSummary[] {
+    return this.db
+      .prepare(`SELECT project_path, COUNT(*) AS tasks, COALESCE(SUM(phase != 'DONE'), 0) AS active_tasks FROM tasks
+                GROUP BY project_path ORDER BY MAX(updated_at) DESC, project_path`)
+      .all() as ProjectTaskSummary[];
   }
 
   revokeGatePasses(taskId: string, transitions: readonly string[]): void {

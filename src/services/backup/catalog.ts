@@ -10,6 +10,7 @@ import type { CalmConfig } from '../../config.js';
 import { CalmError, notFound, validationError } from '../../errors.js';
 import { type BackupKind, type Manifest, readManifest } from './manifest.js';
 import { validateBackupName } from './names.js';
+import { readVerifications, type Verification } from './verify-state.js';
 import { isProcessAlive } from '../daemon.js';
 
 export interface BackupEntry {
@@ -23,6 +24,8 @@ export interface BackupEntry {
   readonly records: number;
   /** Set when the manifest cannot be read: the backup cannot be trusted. */
   readonly damaged?: string;
+  /** What the last `verify` of this backup found (checksums, counts, integrity); null when never verified. */
+  readonly last_verified: Verification | null;
 }
 
 export function backupsDir(config: CalmConfig): string {
@@ -51,7 +54,7 @@ function sizeOf(dir: string): number {
   return filesUnder(dir).reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
 }
 
-function entryFor(config: CalmConfig, name: string): BackupEntry {
+function entryFor(config: CalmConfig, name: string, verifications: Record<string, Verification>): BackupEntry {
   const path = join(backupsDir(config), name);
   let manifest: Manifest;
   try {
@@ -59,9 +62,10 @@ function entryFor(config: CalmConfig, name: string): BackupEntry {
   } catch (e) {
     return {
       name, path, kind: 'unknown', created_at: null, size: sizeOf(path), backend: null, partial: false, records: 0,
-      damaged: (e as Error).message,
+      damaged: (e as Error).message, last_verified: null,
     };
   }
+  const verified = verifications[name];
   return {
     name,
     path,
@@ -71,6 +75,7 @@ function entryFor(config: CalmConfig, name: string): BackupEntry {
     backend: manifest.backend,
     partial: manifest.partial,
     records: manifest.collections.reduce((sum, c) => sum + c.count, 0),
+    last_verified: verified?.backup_created_at === manifest.created_at ? verified : null,
   };
 }
 
@@ -81,8 +86,9 @@ export function listBackups(config: CalmConfig): BackupEntry[] {
   const names = readdirSync(dir, { withFileTypes: true })
     .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
     .map((e) => e.name);
+  const verifications = readVerifications(config);
   return names
-    .map((n) => entryFor(config, n))
+    .map((n) => entryFor(config, n, verifications))
     .sort((a, b) => (b.created_at ?? '').localeCompare(a.created_at ?? '') || a.name.localeCompare(b.name));
 }
 

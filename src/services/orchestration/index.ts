@@ -54,6 +54,6 @@ export function createOrchestration(db: Db, options: OrchestrationOptions): Orch
     counters,
     sessions: new SessionService(new SessionRepository(db)),
     journal: new JournalService(new JournalRepository(db), options.sessionsDir),
-    board: new BoardService(db, tasks, reviews, workers),
+    board: new BoardService(taskRows, tasks, reviews, workers),
   };
 }

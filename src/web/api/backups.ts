@@ -1,6 +1,6 @@
-/** @module Backups for the dashboard: list, create, verify and restore, through the backup services. */
+/** @module Backups for the dashboard: list (with each one's last verification), show, create, verify and restore, through the backup services. */
 import { validationError } from '../../errors.js';
-import { listBackups } from '../../services/backup/catalog.js';
+import { listBackups, showBackup } from '../../services/backup/catalog.js';
 import { createBackup } from '../../services/backup/create.js';
 import { restoreBackup } from '../../services/backup/restore.js';
 import { verifyBackup } from '../../services/backup/verify.js';
@@ -8,7 +8,8 @@ import type { ApiRoute } from './route.js';
 import { bodyObject } from './route.js';
 
 export const backupRoutes: ApiRoute[] = [
-  { method: 'GET', path: '/api/backups', handler: (app) => ({ backups: listBackups(app.config) }) },
+  { method: 'GET', path: '/api/backups', handler: (app) => ({ backups: listBackups(app.config), max_backups: app.config.maxBackups }) },
+  { method: 'GET', path: '/api/backups/:name', handler: (app, { params }) => ({ name: params.name!, ...showBackup(app.config, params.name!) }) },
   {
     method: 'POST',
     path: '/api/backups',

@@ -46,3 +46,12 @@ export function bodyObject(body: unknown): Record<string, unknown> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw validationError('The request body must be a JSON object');
   return body as Record<string, unknown>;
 }
+
+/** A yes/no query parameter (`1`, `true`, `0`, `false`); false when absent. */
+export function flag(query: URLSearchParams, name: string): boolean {
+  const v = text(query, name);
+  if (v === undefined) return false;
+  if (v === '1' || v === 'true') return true;
+  if (v === '0' || v === 'false') return false;
+  throw validationError(`${name} must be true or false, got '${v}'`);
+}
