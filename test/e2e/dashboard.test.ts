@@ -31,6 +31,8 @@ describe('dashboard in headless Chromium', { skip }, () => {
   let foreignPort = 0;
 
   const open = async (view: keyof typeof TITLES): Promise<void> => {
+    // a fresh load each time: a hash-only change would keep the previous test's state
+    await page.goto('about:blank');
     await page.goto(`${d.base}/#/${view}`);
     await page.getByRole('heading', { level: 1, name: TITLES[view] }).waitFor();
   };
@@ -63,6 +65,7 @@ describe('dashboard in headless Chromium', { skip }, () => {
     assert.deepEqual(texts, SEEDED_MEMORIES.map((m) => m.content).reverse());
     const staging = row(STAGING.content);
     assert.match(await staging.textContent() ?? '', /fact.*importance 0\.90.*#ops.*#staging/);
+    mkdirSync(join(REPO_ROOT, 'docs'), { recursive: true });
     copyFileSync(await shot('memories'), join(REPO_ROOT, 'docs', 'dashboard.png'));
   });
 
@@ -225,22 +228,23 @@ describe('dashboard in headless Chromium', { skip }, () => {
     for (const origin of [`http://${FOREIGN_HOST}:${foreignPort}`, `http://127.0.0.1:${foreignPort}`]) {
       const other = await browser.newPage();
       await other.goto(`${origin}/`);
-      const outcome = await other.evaluate(async ({ base, id }) => {
-        const attempt = async (url: string, init?: RequestInit): Promise<string> => {
+      // as source text: the test's own transpiler would add helpers the page does not have
+      const outcome = await other.evaluate(`(async () => {
+        const attempt = async (url, init) => {
           try {
             const r = await fetch(url, init);
-            return `read ${r.status}: ${(await r.text()).slice(0, 80)}`;
+            return 'read ' + r.status + ': ' + (await r.text()).slice(0, 80);
           } catch {
             return 'refused';
           }
         };
         return {
-          list: await attempt(`${base}/api/memories`),
-          remove: await attempt(`${base}/api/memories/${id}`, { method: 'DELETE' }),
+          list: await attempt('${d.base}/api/memories'),
+          remove: await attempt('${d.base}/api/memories/${d.memoryIds[0]!}', { method: 'DELETE' }),
           // a "simple" request needs no preflight: the daemon itself must turn it away
-          create: await attempt(`${base}/api/backups`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"name":"evil"}' }),
+          create: await attempt('${d.base}/api/backups', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"name":"evil"}' }),
         };
-      }, { base: d.base, id: d.memoryIds[0]! });
+      })()`);
       assert.deepEqual(outcome, { list: 'refused', remove: 'refused', create: 'refused' }, origin);
       await other.close();
     }
@@ -254,12 +258,12 @@ describe('dashboard in headless Chromium', { skip }, () => {
   test('keyboard: Tab reaches the skip link, then the navigation, with a visible focus; Enter follows a link', async () => {
     await open('memories');
     await page.keyboard.press('Tab');
-    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+    assert.equal(await page.evaluate('document.activeElement?.textContent'), 'Skip to content');
     await page.keyboard.press('Tab');
-    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Memories');
-    assert.notEqual(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle), 'none', 'focus is visible');
+    assert.equal(await page.evaluate('document.activeElement?.textContent'), 'Memories');
+    assert.notEqual(await page.evaluate('getComputedStyle(document.activeElement).outlineStyle'), 'none', 'focus is visible');
     await page.keyboard.press('Tab');
-    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Learning');
+    assert.equal(await page.evaluate('document.activeElement?.textContent'), 'Learning');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Learning' }).waitFor();
     assert.equal(new URL(page.url()).hash, '#/learning');
@@ -281,7 +285,7 @@ describe('dashboard in headless Chromium', { skip }, () => {
     for (const view of Object.keys(TITLES) as (keyof typeof TITLES)[]) {
       await open(view);
       await page.waitForLoadState('networkidle');
-      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      const width = await page.evaluate<number>('document.documentElement.scrollWidth');
       assert.ok(width <= 400, `${view} is ${width} px wide`);
       if (view === 'memories') await shot('memories-narrow');
     }

@@ -85,9 +85,10 @@ export interface Backup {
   backend: string;
   partial: boolean;
   records: number;
-  /** Agreed addition: the result of the last verification, when the server keeps one. */
-  checksum?: string;
-  verified?: { ok: boolean; at?: string } | boolean | null;
+  /** What the last verify found; null when never verified (or the backup was replaced since). */
+  last_verified?: { ok: boolean; problems: number; verified_at: string } | null;
+  /** Why the backup cannot be read, when it cannot. */
+  damaged?: string;
 }
 export interface VerifyReport { name: string; ok: boolean; files: number; problems: { file?: string; message?: string; problem?: string }[] }
 export interface RestoreResult { name: string; safety_backup: string | null; records: number; daemon_pid: number | null }

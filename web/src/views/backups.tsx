@@ -9,14 +9,15 @@ import type { Backup, Doctor, RestoreResult, Status, VerifyReport } from '../typ
 
 type Checked = { ok: boolean; text: string };
 
-/** The checksum state as the list reports it (agreed addition), or as this page's own Verify found it. */
+/** The checksum state: what this page's Verify just found, else the last verification the server recorded. */
 function checksumState(b: Backup, verified: Checked | undefined): { tone: 'ok' | 'bad' | 'plain'; text: string } {
   if (verified) return { tone: verified.ok ? 'ok' : 'bad', text: verified.text };
-  const v = b.verified;
-  if (typeof v === 'boolean') return v ? { tone: 'ok', text: 'checksums match' } : { tone: 'bad', text: 'checksum mismatch' };
-  if (v && typeof v === 'object') return v.ok ? { tone: 'ok', text: `checksums match${v.at ? ` (${shortDate(v.at)})` : ''}` } : { tone: 'bad', text: 'checksum mismatch' };
-  if (typeof b.checksum === 'string') return { tone: b.checksum === 'ok' || b.checksum === 'verified' ? 'ok' : b.checksum === 'unverified' ? 'plain' : 'bad', text: b.checksum };
-  return { tone: 'plain', text: 'not verified' };
+  if (b.damaged) return { tone: 'bad', text: `damaged: ${b.damaged}` };
+  const v = b.last_verified;
+  if (!v) return { tone: 'plain', text: 'not verified' };
+  return v.ok
+    ? { tone: 'ok', text: `checksums matched (${shortDate(v.verified_at)})` }
+    : { tone: 'bad', text: `${v.problems} problem(s) found (${shortDate(v.verified_at)})` };
 }
 
 function Backups() {

@@ -195,7 +195,7 @@ function Evidence({ value }: { value: ValueItem }) {
     <details onToggle={load}>
       <summary>Evidence: {value.member_count ?? members?.length ?? '?'} experiences in {value.cluster_id}</summary>
       <ErrorNote message={error} />
-      {members ? <ul class="plain">{members.map((m) => <li key={m.id}>{m.text.split('\n')[0]}</li>)}</ul> : error ? null : <p class="muted">Loading…</p>}
+      {members ? <ul class="plain evidence">{members.map((m) => <li key={m.id}>{m.text}</li>)}</ul> : error ? null : <p class="muted">Loading…</p>}
     </details>
   );
 }

@@ -63,7 +63,8 @@ export function MemoriesView() {
     (page: number, gen: number) => {
       if (pagesAsked.current.has(page)) return;
       pagesAsked.current.add(page);
-      api<MemoryPage>(`/api/memories${qs({ ...filterParams(filters), limit: PAGE, offset: page * PAGE })}`).then(
+      // counting every match is a scan: only the first page asks for the total
+      api<MemoryPage>(`/api/memories${qs({ ...filterParams(filters), limit: PAGE, offset: page * PAGE, total: page === 0 ? 1 : undefined })}`).then(
         (data) => {
           if (gen !== generationRef.current) return;
           setRows((prev) => {
