@@ -6,7 +6,8 @@
  * local, so a web page cannot reach the daemon through DNS rebinding. With a token configured, every
  * route but `/health` (which says only that calm is up, and its version) also needs
  * `Authorization: Bearer <token>`: other local users and processes cannot read or write memories.
- * The dashboard (`/`, `/assets/…`, `/api/…`, in web/server.ts) is routed after the same checks.
+ * The dashboard (`/`, `/assets/…`, `/api/…`, in web/server.ts) is routed after the same Host/Origin
+ * checks; its page and assets need no token, its API does.
  */
 import { createServer as createHttpServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,9 +21,8 @@ import { McpSessions } from './http-sessions.js';
 import type { Logger } from './result.js';
 import { createServer } from './server.js';
 import { healthBody } from './tools/health.js';
-import { handleWeb, isWebPath } from '../web/server.js';
-
-export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+import { MAX_BODY_BYTES, readBody, sendJson } from './http-io.js';
+import { handleWeb, isApiPath, isWebPath } from '../web/server.js';
 
 export interface HttpServerOptions {
   readonly host: string;
@@ -54,16 +54,6 @@ function urlHost(host: string): string {
   return bracketed(host);
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
-
 const rpcError = (code: number, message: string): unknown => ({ jsonrpc: '2.0', error: { code, message }, id: null });
 const envelope = (type: string, message: string): unknown => ({ error: { type, message } });
 
@@ -91,37 +81,6 @@ function rejectForeign(req: IncomingMessage, allowedHosts: ReadonlySet<string>, 
     if (originHost === undefined || !LOOPBACK_NAMES.includes(originHost)) return `Invalid Origin: ${origin}`;
   }
   return undefined;
-}
-
-export type BodyResult = { ok: true; text: string } | { ok: false; status: 413 };
-
-export function readBody(req: IncomingMessage): Promise<BodyResult> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
-      req.resume(); // discard; the response closes the connection
-      resolve({ ok: false, status: 413 });
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      if (tooLarge) return;
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        tooLarge = true;
-        chunks.length = 0;
-        resolve({ ok: false, status: 413 });
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (!tooLarge) resolve({ ok: true, text: Buffer.concat(chunks).toString('utf8') });
-    });
-    req.on('error', reject);
-  });
 }
 
 const sessionIdOf = (req: IncomingMessage): string | undefined => {
@@ -180,17 +139,18 @@ async function handleHookQuery(app: App, req: IncomingMessage, res: ServerRespon
 }
 
 async function route(app: App, req: IncomingMessage, res: ServerResponse, options: HttpServerOptions, allowedHosts: ReadonlySet<string>, port: number, sessions: McpSessions): Promise<void> {
-  const refusal = rejectForeign(req, allowedHosts, port);
-  if (refusal) {
-    req.resume();
-    sendJson(res, 403, rpcError(-32000, refusal));
-    return;
-  }
   let path: string;
   try {
     path = new URL(req.url ?? '/', 'http://localhost').pathname;
   } catch {
     path = '';
+  }
+  const refusal = rejectForeign(req, allowedHosts, port);
+  if (refusal) {
+    req.resume();
+    // MCP clients read JSON-RPC errors; the dashboard reads calm's envelope
+    sendJson(res, 403, isWebPath(path) ? envelope('forbidden', refusal) : rpcError(-32000, refusal));
+    return;
   }
   const method = req.method ?? 'GET';
   if (path === '/health') {
@@ -199,6 +159,9 @@ async function route(app: App, req: IncomingMessage, res: ServerResponse, option
     else sendJson(res, 405, envelope('validation_error', `Method ${method} not allowed on /health`), { allow: 'GET, HEAD' });
     return;
   }
+  // the dashboard's page and assets hold no data, and a browser cannot send a header when it loads a page:
+  // they are served without the token, which the page then sends on every /api call
+  if (isWebPath(path) && !isApiPath(path)) return handleWeb(app, req, res, options.log);
   // every route below, including ones added later, sits behind the token
   if (options.authToken !== undefined && !bearerMatches(req.headers.authorization, options.authToken)) {
     req.resume();

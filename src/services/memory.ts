@@ -172,8 +172,8 @@ export class MemoryService {
     return { results, count: results.length };
   }
 
-  async list(input: ListMemoriesInput & { include_total?: true }): Promise<{ results: MemorySummary[]; count: number; total: number }>;
-  async list(input?: ListMemoriesInput): Promise<{ results: MemorySummary[]; count: number; total?: number }>;
+  async list(input?: ListMemoriesInput & { include_total?: true }): Promise<{ results: MemorySummary[]; count: number; total: number }>;
+  async list(input: ListMemoriesInput): Promise<{ results: MemorySummary[]; count: number; total?: number }>;
   async list(input: ListMemoriesInput = {}): Promise<{ results: MemorySummary[]; count: number; total?: number }> {
     const category = input.category === undefined ? undefined : validateEnum(input.category, MEMORY_CATEGORIES, 'category');
     const tags = input.tags === undefined ? undefined : validateTags(input.tags);

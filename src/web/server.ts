@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App } from '../app.js';
 import { asCalmError, CalmError, describeCause, type ErrorType } from '../errors.js';
-import { MAX_BODY_BYTES, readBody, sendJson } from '../mcp/http.js';
+import { MAX_BODY_BYTES, readBody, sendJson } from '../mcp/http-io.js';
 import { matchRoute } from './api/index.js';
 import { isStaticPath, SECURITY_HEADERS, serveStatic } from './static.js';
 
@@ -18,8 +18,10 @@ const STATUS: Partial<Record<ErrorType, number>> = {
   not_available: 503,
 };
 
+export const isApiPath = (path: string): boolean => path === '/api' || path.startsWith('/api/');
+
 export function isWebPath(path: string): boolean {
-  return path === '/api' || path.startsWith('/api/') || isStaticPath(path);
+  return isApiPath(path) || isStaticPath(path);
 }
 
 const failure = (res: ServerResponse, status: number, type: ErrorType, message: string, headers: Record<string, string> = {}): void =>
@@ -40,15 +42,14 @@ async function handleApi(app: App, req: IncomingMessage, res: ServerResponse, ur
   }
   let body: unknown;
   if (method !== 'GET' && method !== 'DELETE') {
-    // JSON only: a cross-site form or a "simple" request from another local page cannot send it without a CORS preflight, which is refused
-    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
-      req.resume();
-      failure(res, 415, 'validation_error', 'Send the request body as application/json');
-      return;
-    }
     const read = await readBody(req);
     if (!read.ok) {
       failure(res, 413, 'validation_error', `Request body too large (limit ${MAX_BODY_BYTES / 1024 / 1024} MB)`, { connection: 'close' });
+      return;
+    }
+    // a body must be JSON: a cross-site form or a "simple" request from another page cannot send that without a CORS preflight, which is refused
+    if (read.text !== '' && !/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+      failure(res, 415, 'validation_error', 'Send the request body as application/json');
       return;
     }
     try {
@@ -71,7 +72,7 @@ async function handleApi(app: App, req: IncomingMessage, res: ServerResponse, ur
 /** Answers a request whose path `isWebPath` accepted. */
 export async function handleWeb(app: App, req: IncomingMessage, res: ServerResponse, log: (m: string) => void): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
-  if (url.pathname === '/api' || url.pathname.startsWith('/api/')) return handleApi(app, req, res, url, log);
+  if (isApiPath(url.pathname)) return handleApi(app, req, res, url, log);
   req.resume();
   const method = req.method ?? 'GET';
   if (method !== 'GET' && method !== 'HEAD') {

@@ -86,7 +86,7 @@ export function listBackups(config: CalmConfig): BackupEntry[] {
   const names = readdirSync(dir, { withFileTypes: true })
     .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
     .map((e) => e.name);
-  const verifications = readVerifications(config);
+  const verifications = readVerifications(dir);
   return names
     .map((n) => entryFor(config, n, verifications))
     .sort((a, b) => (b.created_at ?? '').localeCompare(a.created_at ?? '') || a.name.localeCompare(b.name));

@@ -6,7 +6,6 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CalmConfig } from '../../config.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
 
 export interface Verification {
@@ -17,10 +16,10 @@ export interface Verification {
   readonly backup_created_at: string;
 }
 
-const stateFile = (config: CalmConfig): string => join(config.paths.backups, '.verified.json');
+const stateFile = (backupsDir: string): string => join(backupsDir, '.verified.json');
 
-export function readVerifications(config: CalmConfig): Record<string, Verification> {
-  const file = stateFile(config);
+export function readVerifications(backupsDir: string): Record<string, Verification> {
+  const file = stateFile(backupsDir);
   if (!existsSync(file)) return {};
   try {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as unknown;
@@ -30,14 +29,14 @@ export function readVerifications(config: CalmConfig): Record<string, Verificati
   }
 }
 
-export function recordVerification(config: CalmConfig, name: string, verification: Verification): void {
-  if (!existsSync(config.paths.backups)) return;
-  const all = readVerifications(config);
+export function recordVerification(backupsDir: string, name: string, verification: Verification): void {
+  if (!existsSync(backupsDir)) return;
+  const all = readVerifications(backupsDir);
   all[name] = verification;
   // backups deleted since are dropped, so the file does not grow forever
-  for (const n of Object.keys(all)) if (!existsSync(join(config.paths.backups, n))) delete all[n];
+  for (const n of Object.keys(all)) if (!existsSync(join(backupsDir, n))) delete all[n];
   try {
-    writeFileAtomic(stateFile(config), `${JSON.stringify(all, null, 2)}\n`, { durable: false });
+    writeFileAtomic(stateFile(backupsDir), `${JSON.stringify(all, null, 2)}\n`, { durable: false });
   } catch {
     // a read-only backups directory can still be verified; only the record is lost
   }

@@ -51,7 +51,7 @@ export async function verifyBackup(config: CalmConfig, name: string): Promise<Ve
   if (problems.length === 0) {
     for (const source of backupSources(config, manifest.backend)) problems.push(...(await source.verify(path, manifest)));
   }
-  recordVerification(config, name, { ok: problems.length === 0, problems: problems.length, verified_at: new Date().toISOString(), backup_created_at: manifest.created_at });
+  recordVerification(config.paths.backups, name, { ok: problems.length === 0, problems: problems.length, verified_at: new Date().toISOString(), backup_created_at: manifest.created_at });
   return { name, path, ok: problems.length === 0, files: manifest.files.length + 1, problems, manifest };
 }
 

@@ -23,6 +23,10 @@ export interface ProjectedPoint {
   y: number;
   /** The cluster label; -1 is noise. */
   label: number;
+  /** The cluster's id (as get_clusters and get_cluster_members name it); null for noise. */
+  cluster_id: string | null;
+  /** True for an experience HDBSCAN left out of every cluster. */
+  noise: boolean;
   /** The start of the clustered text, for a tooltip. */
   text: string;
 }
@@ -44,8 +48,8 @@ export async function projectAxis(clustering: ClusteringService, axisName: strin
   const result = await clustering.clusterAxis(axis);
   if (!result.enough) return { axis, enough: false, message: result.message, experiences: result.experiences };
   const all = [
-    ...result.clusters.flatMap((c) => c.members.map((m) => ({ id: m.id, text: m.text, vector: m.vector, label: c.label }))),
-    ...result.noise.map((n) => ({ ...n, label: -1 })),
+    ...result.clusters.flatMap((c) => c.members.map((m) => ({ id: m.id, text: m.text, vector: m.vector, label: c.label, cluster_id: c.cluster_id as string | null }))),
+    ...result.noise.map((n) => ({ ...n, label: -1, cluster_id: null })),
   ];
   const chosen = evenSample(all, PROJECTION_MAX_POINTS);
   // the same normalisation HDBSCAN clustered on, so the picture shows what was clustered
@@ -58,7 +62,9 @@ export async function projectAxis(clustering: ClusteringService, axisName: strin
     clusters: result.clusters.map((c) => ({ cluster_id: c.cluster_id, label: c.label, size: c.size })),
     noise_count: result.noiseCount,
     sampled: chosen.length < all.length,
-    points: chosen.map((p, i) => ({ id: p.id, x: coords[i]![0]!, y: coords[i]![1]!, label: p.label, text: p.text.slice(0, SNIPPET) })),
+    points: chosen.map((p, i) => ({
+      id: p.id, x: coords[i]![0]!, y: coords[i]![1]!, label: p.label, cluster_id: p.cluster_id, noise: p.label === -1, text: p.text.slice(0, SNIPPET),
+    })),
   };
 }
 

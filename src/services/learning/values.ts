@@ -15,7 +15,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Embedder } from '../../embedding/embedder.js';
-import { validationError } from '../../errors.js';
+import { notFound, validationError } from '../../errors.js';
 import { COLLECTIONS } from '../../store/records/collections.js';
 import type { RecordStore, StoredRecord } from '../../store/records/record-store.js';
 import { nowIso } from '../../store/time.js';
@@ -23,6 +23,7 @@ import type { CollectionGuard } from '../collection-guard.js';
 import { axisStatements } from '../ghap/axes.js';
 import type { Axis } from '../ghap/model.js';
 import { requiredText, validateAxis, validateGhapLimit } from '../ghap/validation.js';
+import { validateUuid } from '../validation.js';
 import { type Cluster, type ClusteringService, cosineDistance, parseClusterId } from './clustering-service.js';
 
 const COLLECTION = COLLECTIONS.values;
@@ -68,6 +69,17 @@ export interface ValueSummary {
   distance_to_centroid: number | null;
   /** How many experiences supported the value when it was stored. */
   member_count: number | null;
+}
+
+/** A value with the evidence it was stored on: the cluster as it was then, and how close the value sat. */
+export interface ValueWithEvidence extends ValueSummary {
+  created_at: string | null;
+  similarity: number | null;
+  metrics: ValidationMetrics | null;
+  cluster_label: number | null;
+  cluster_size: number | null;
+  /** The experiences (GHAP entry ids) of the cluster when the value was validated. */
+  member_ids: string[];
 }
 
 function validateValueText(value: unknown): string {
@@ -185,6 +197,24 @@ export class ValueService {
       vector,
     }]);
     return value;
+  }
+
+  /** One value with its evidence (not a CALM tool: the dashboard shows why a value holds). */
+  async get(valueId: string): Promise<ValueWithEvidence> {
+    const id = validateUuid(valueId, 'value_id');
+    const [r] = (await this.guard.exists(COLLECTION)) ? await this.records.get(COLLECTION, [id]) : [];
+    if (!r) throw notFound(`Value not found: ${id}`);
+    const p = r.payload;
+    const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
+    return {
+      ...toSummary(r),
+      created_at: typeof p.created_at === 'string' ? p.created_at : null,
+      similarity: num(p.similarity),
+      metrics: p.metrics !== null && typeof p.metrics === 'object' ? (p.metrics as ValidationMetrics) : null,
+      cluster_label: num(p.cluster_label),
+      cluster_size: num(p.cluster_size),
+      member_ids: Array.isArray(p.member_ids) ? p.member_ids.map(String) : [],
+    };
   }
 
   /** Newest first (CALM listed them in storage order). */

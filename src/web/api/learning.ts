@@ -8,7 +8,7 @@ export const learningRoutes: ApiRoute[] = [
   {
     method: 'GET',
     path: '/api/ghap',
-    handler: (app, { query }) => app.ghap.list({ limit: num(query, 'limit'), domain: text(query, 'domain'), outcome: text(query, 'outcome') }),
+    handler: (app, { query }) => app.ghap.list({ limit: num(query, 'limit'), domain: text(query, 'domain'), outcome: text(query, 'outcome'), since: text(query, 'since') }),
   },
   { method: 'GET', path: '/api/ghap/:id', handler: (app, { params }) => app.ghap.get(params.id!) },
   { method: 'GET', path: '/api/clusters/:axis', handler: (app, { params }) => app.clusters.getClusters({ axis: params.axis! }) },
@@ -19,4 +19,5 @@ export const learningRoutes: ApiRoute[] = [
     handler: (app, { params, query }) => app.clusters.getClusterMembers({ cluster_id: params.cluster_id!, limit: num(query, 'limit') }),
   },
   { method: 'GET', path: '/api/values', handler: (app, { query }) => app.values.list({ axis: text(query, 'axis'), limit: num(query, 'limit') }) },
+  { method: 'GET', path: '/api/values/:id', handler: (app, { params }) => app.values.get(params.id!) },
 ];
