@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { SEEDED_MEMORIES, startSeededDaemon, type SeededDaemon } from '../helpers/dashboard-seed.js';
 import { json, REPO_ROOT } from '../helpers/home.js';
+import { call, ok } from '../helpers/mcp.js';
 import { freePort } from '../helpers/net.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -216,20 +217,21 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await memoryShow(d.memoryIds[2]!); // the memory deleted above is back
   });
 
-  test('a page from another origin cannot use the API', async () => {
-    foreignPort = await freePort();
-    foreign = createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html' });
-      res.end('<!doctype html><title>elsewhere</title><p>another site</p>');
-    });
-    await new Promise<void>((r) => foreign!.listen(foreignPort, '127.0.0.1', r));
-    const before = json<{ results: unknown[] }>(await d.cli(['memory', 'list', '--json'])).results.length;
-    const backupsBefore = (await (await fetch(`${d.base}/api/backups`)).json() as { backups: unknown[] }).backups.length;
-    for (const origin of [`http://${FOREIGN_HOST}:${foreignPort}`, `http://127.0.0.1:${foreignPort}`]) {
-      const other = await browser.newPage();
-      await other.goto(`${origin}/`);
+  /** What a page at `origin` can do to the daemon: each attempt either reads an answer or is refused. */
+  const attemptFrom = async (origin: string): Promise<Record<string, string>> => {
+    if (!foreign) {
+      foreignPort = await freePort();
+      foreign = createServer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end('<!doctype html><title>elsewhere</title><p>another site</p>');
+      });
+      await new Promise<void>((r) => foreign!.listen(foreignPort, '127.0.0.1', r));
+    }
+    const other = await browser.newPage();
+    try {
+      await other.goto(`${origin.replace('PORT', String(foreignPort))}/`);
       // as source text: the test's own transpiler would add helpers the page does not have
-      const outcome = await other.evaluate(`(async () => {
+      return await other.evaluate(`(async () => {
         const attempt = async (url, init) => {
           try {
             const r = await fetch(url, init);
@@ -241,18 +243,62 @@ describe('dashboard in headless Chromium', { skip }, () => {
         return {
           list: await attempt('${d.base}/api/memories'),
           remove: await attempt('${d.base}/api/memories/${d.memoryIds[0]!}', { method: 'DELETE' }),
-          // a "simple" request needs no preflight: the daemon itself must turn it away
+          // "simple" requests need no preflight: the daemon itself must turn them away
           create: await attempt('${d.base}/api/backups', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"name":"evil"}' }),
+          createEmpty: await attempt('${d.base}/api/backups', { method: 'POST' }),
         };
       })()`);
-      assert.deepEqual(outcome, { list: 'refused', remove: 'refused', create: 'refused' }, origin);
+    } finally {
       await other.close();
     }
-    assert.equal(json<{ results: unknown[] }>(await d.cli(['memory', 'list', '--json'])).results.length, before, 'nothing deleted');
-    assert.equal((await (await fetch(`${d.base}/api/backups`)).json() as { backups: unknown[] }).backups.length, backupsBefore, 'no backup created');
+  };
+  const counts = async () => ({
+    memories: json<{ results: unknown[] }>(await d.cli(['memory', 'list', '--json'])).results.length,
+    backups: ((await (await fetch(`${d.base}/api/backups`)).json()) as { backups: unknown[] }).backups.length,
+  });
+  const REFUSED = { list: 'refused', remove: 'refused', create: 'refused', createEmpty: 'refused' };
+
+  test('a page from a foreign host cannot use the API, and changes nothing', async () => {
+    const before = await counts();
+    assert.deepEqual(await attemptFrom(`http://${FOREIGN_HOST}:PORT`), REFUSED);
+    assert.deepEqual(await counts(), before, 'nothing deleted or created');
     // the daemon's own answer to a foreign Origin, as a non-browser client sees it
     const res = await fetch(`${d.base}/api/memories`, { headers: { origin: `http://${FOREIGN_HOST}` } });
     assert.equal(res.status, 403);
+  });
+
+  test('a page on another loopback port cannot use the API, and changes nothing', async () => {
+    const before = await counts();
+    assert.deepEqual(await attemptFrom('http://127.0.0.1:PORT'), REFUSED);
+    assert.deepEqual(await counts(), before, 'nothing deleted or created');
+  });
+
+  test('a long list is fetched a page at a time as it scrolls, and only the rows in view are drawn', async () => {
+    const before = (await counts()).memories;
+    const EXTRA = 250;
+    for (let i = 0; i < EXTRA; i += 25) {
+      await Promise.all(Array.from({ length: 25 }, (_, j) =>
+        call(d.client, 'store_memory', { content: `Bulk memory number ${i + j} about paging`, category: 'context', allow_duplicate: true }).then(ok)));
+    }
+    const asked: string[] = [];
+    const onRequest = (r: { url(): string }) => {
+      const url = new URL(r.url());
+      if (url.pathname === '/api/memories') asked.push(url.searchParams.get('offset') ?? '');
+    };
+    page.on('request', onRequest);
+    await open('memories');
+    await page.getByText(`${before + EXTRA} memories`, { exact: true }).waitFor();
+    const drawn = await page.locator('article.memory').count();
+    assert.ok(drawn > 0 && drawn < 40, `${drawn} rows drawn of ${before + EXTRA}`);
+    assert.deepEqual(asked, ['0']);
+    await page.locator('.vlist').evaluate((el: { scrollTop: number; scrollHeight: number }) => {
+      el.scrollTop = el.scrollHeight;
+    });
+    // the oldest memory is the last row, on the third page
+    await row(STAGING.content).waitFor();
+    assert.ok(asked.includes('200'), `pages asked: ${asked.join(', ')}`);
+    assert.ok(await page.locator('article.memory').count() < 40);
+    page.off('request', onRequest);
   });
 
   test('keyboard: Tab reaches the skip link, then the navigation, with a visible focus; Enter follows a link', async () => {

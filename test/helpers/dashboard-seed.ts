@@ -32,6 +32,8 @@ export interface SeededDaemon {
   readonly backupName: string;
   readonly valueText: string;
   readonly activeGoal: string;
+  /** An MCP client connected to the daemon over HTTP (closed by stop). */
+  readonly client: Client;
   cli(args: string[], cwd?: string): Promise<CliResult>;
   stop(): Promise<void>;
 }
@@ -106,7 +108,7 @@ export async function startSeededDaemon(): Promise<SeededDaemon> {
     await cli(['worker', 'start', taskId, 'reviewer'], repo);
 
     const backup = json<{ name: string }>(await cli(['backup', 'create', '--json']));
-    return { t, env, port, base, memoryIds, repo, taskId, backupName: backup.name, valueText: VALUE, activeGoal, cli, stop };
+    return { t, env, port, base, memoryIds, repo, taskId, backupName: backup.name, valueText: VALUE, activeGoal, client, cli, stop };
   } catch (e) {
     await stop();
     throw e;
