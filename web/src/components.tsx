@@ -67,3 +67,20 @@ export function Dialog({ open, title, onClose, children }: { open: boolean; titl
     </dialog>
   );
 }
+
+/** A labelled drop-down choosing one of `options` (value and the text shown). */
+export function Picker({ label, value, options, onChange }: {
+  label: string;
+  value: string | undefined;
+  options: readonly { value: string; text: string }[];
+  onChange: (value: string) => void;
+}) {
+  return (
+    <label class="field">
+      {label}
+      <select value={value} onChange={(e) => onChange(e.currentTarget.value)}>
+        {options.map((o) => <option key={o.value} value={o.value}>{o.text}</option>)}
+      </select>
+    </label>
+  );
+}

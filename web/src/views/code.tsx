@@ -3,7 +3,7 @@
 import type { ChartConfiguration } from 'chart.js';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, qs } from '../api';
-import { ChartView, Empty, ErrorNote, Panel } from '../components';
+import { ChartView, Empty, ErrorNote, Panel, Picker } from '../components';
 import { clusterColor, shortDate } from '../format';
 import { useApi } from '../hooks';
 import type { AuthorStats, CodeOverview, Hotspot } from '../types';
@@ -132,12 +132,7 @@ export function CodeView() {
         id="git-churn"
         actions={
           data && data.repositories.length > 1 ? (
-            <label class="field">
-              Repository
-              <select value={chosen} onChange={(e) => setRepo(e.currentTarget.value)}>
-                {data.repositories.map((r) => <option key={r.repo_path} value={r.repo_path}>{r.repo_path}</option>)}
-              </select>
-            </label>
+            <Picker label="Repository" value={chosen} onChange={setRepo} options={data.repositories.map((r) => ({ value: r.repo_path, text: r.repo_path }))} />
           ) : undefined
         }
       >

@@ -2,13 +2,13 @@
 // projection (coloured by cluster, noise grey crosses) and the values with the experiences behind them.
 import type { ChartConfiguration } from 'chart.js';
 import { useMemo, useState } from 'preact/hooks';
+import { VALID_AXES } from '../../../src/services/ghap/model';
 import { api } from '../api';
-import { Badge, ChartView, Empty, ErrorNote, Panel } from '../components';
+import { Badge, ChartView, Empty, ErrorNote, Panel, Picker } from '../components';
 import { clusterColor, shortDate } from '../format';
 import { useApi } from '../hooks';
 import type { GhapEntry, Projection, ValueItem } from '../types';
 
-const AXES = ['full', 'strategy', 'surprise', 'root_cause'] as const;
 
 function Plan({ entry }: { entry: GhapEntry }) {
   return (
@@ -143,12 +143,7 @@ function Clusters() {
       title="Clusters"
       id="clusters"
       actions={
-        <label class="field">
-          Axis
-          <select value={axis} onChange={(e) => setAxis(e.currentTarget.value)}>
-            {AXES.map((a) => <option key={a} value={a}>{a}</option>)}
-          </select>
-        </label>
+        <Picker label="Axis" value={axis} onChange={setAxis} options={VALID_AXES.map((a) => ({ value: a, text: a }))} />
       }
     >
       <ErrorNote message={error} />

@@ -2,7 +2,7 @@
 // the gates it passed, its reviews and its workers. Read only: transitions stay in the CLI and MCP tools.
 import { useState } from 'preact/hooks';
 import { qs } from '../api';
-import { Badge, Empty, ErrorNote, Panel } from '../components';
+import { Badge, Empty, ErrorNote, Panel, Picker } from '../components';
 import { shortDate } from '../format';
 import { useApi } from '../hooks';
 import type { Board, Task } from '../types';
@@ -91,12 +91,12 @@ export function TasksView() {
         id="board"
         actions={
           data && data.projects.length > 0 ? (
-            <label class="field">
-              Project
-              <select value={chosen} onChange={(e) => setProject(e.currentTarget.value)}>
-                {data.projects.map((p) => <option key={p.project_path} value={p.project_path}>{p.project_path} ({p.active_tasks} active)</option>)}
-              </select>
-            </label>
+            <Picker
+              label="Project"
+              value={chosen}
+              onChange={setProject}
+              options={data.projects.map((p) => ({ value: p.project_path, text: `${p.project_path} (${p.active_tasks} active)` }))}
+            />
           ) : undefined
         }
       >
