@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { SEEDED_MEMORIES, startSeededDaemon, type SeededDaemon } from '../helpers/dashboard-seed.js';
-import { json, REPO_ROOT } from '../helpers/home.js';
+import { json, REPO_ROOT, runCli, tempHome, type TempHome } from '../helpers/home.js';
 import { call, ok } from '../helpers/mcp.js';
 import { freePort } from '../helpers/net.js';
 
@@ -340,5 +340,45 @@ describe('dashboard in headless Chromium', { skip }, () => {
       if (view === 'memories') await shot('memories-narrow');
     }
     await page.setViewportSize({ width: 1200, height: 900 });
+  });
+});
+
+describe('dashboard behind a bearer token', { skip }, () => {
+  let t: TempHome;
+  let env: NodeJS.ProcessEnv;
+  let browser: Browser;
+
+  before(async () => {
+    t = tempHome();
+    env = t.env({ CALM_SERVER_PORT: String(await freePort()), CALM_AUTH_TOKEN: 'dashboard-test-token-0123456789' });
+    const init = await runCli(['init'], env);
+    assert.equal(init.code, 0, init.stderr);
+    browser = await chromium.launch({ executablePath: CHROMIUM });
+  });
+  after(async () => {
+    await browser?.close();
+    await runCli(['server', 'stop'], env).catch(() => undefined);
+    t.cleanup();
+  });
+
+  test('without the token the page says how to get in; the link `calm dashboard` prints works, and drops the token from the address', async () => {
+    const opened = await runCli(['dashboard', '--json'], env);
+    assert.equal(opened.code, 0, opened.stderr);
+    const { url } = json<{ url: string }>(opened);
+    assert.match(url, /#token=dashboard-test-token-0123456789$/);
+    const base = url.replace(/\/#token=.*$/, '');
+    const page = await browser.newPage();
+    page.setDefaultTimeout(20_000);
+    await page.goto(`${base}/#/memories`);
+    await page.getByRole('alert').filter({ hasText: 'The calm server needs an access token. Open the dashboard with `calm dashboard`' }).first().waitFor();
+
+    await page.goto('about:blank');
+    await page.goto(url);
+    await page.getByText('No memories match these filters.').waitFor();
+    assert.equal(new URL(page.url()).hash, '#/memories', 'the token left the address bar');
+    await page.reload();
+    await page.getByText('No memories match these filters.').waitFor();
+    assert.equal(await page.getByRole('alert').count(), 0);
+    await page.close();
   });
 });
