@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const ALL = ['store', 'mcp', 'clustering', 'backup', 'code', 'hooks', 'retrieval'];
+const ALL = ['store', 'mcp', 'clustering', 'backup', 'code', 'hooks', 'retrieval', 'dashboard'];
 const args = process.argv.slice(2);
 const flags = args.filter((a) => a.startsWith('--'));
 const wanted = args.filter((a) => !a.startsWith('--'));

@@ -161,7 +161,7 @@ async function route(app: App, req: IncomingMessage, res: ServerResponse, option
   }
   // the dashboard's page and assets hold no data, and a browser cannot send a header when it loads a page:
   // they are served without the token, which the page then sends on every /api call
-  if (isWebPath(path) && !isApiPath(path)) return handleWeb(app, req, res, options.log);
+  if (isWebPath(path) && !isApiPath(path) && (method === 'GET' || method === 'HEAD')) return handleWeb(app, req, res, options.log);
   // every route below, including ones added later, sits behind the token
   if (options.authToken !== undefined && !bearerMatches(req.headers.authorization, options.authToken)) {
     req.resume();

@@ -1,0 +1,86 @@
+/**
+ * @module The dashboard's memory list at 100k memories, over the daemon's real HTTP server, as ratios
+ * against `GET /health` on the same server (the floor of any request: HTTP, routing, JSON).
+ * Run: `node --import tsx bench/dashboard.ts` (`--quick`: 10k). Memories go straight into the record
+ * store with hash vectors, so the setup is fast.
+ *
+ * Measured (median of 15 requests each): the first page of 50 without a total (what the page fetches
+ * while scrolling), the same with `total=1` (a count of every match), a page deep in the list
+ * (offset N/2), a filtered first page (one category of seven), and a keyword search.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { hashEmbed } from '../src/embedding/hash.js';
+import { startHttpServer } from '../src/mcp/http.js';
+import { CREATED_TS_KEY, memoryCreatedTs } from '../src/services/memory-time.js';
+import { MEMORY_CATEGORIES } from '../src/services/validation.js';
+
+const N = process.argv.includes('--quick') ? 10_000 : 100_000;
+const RUNS = 15;
+const root = mkdtempSync(join(tmpdir(), 'calm-bench-dashboard-'));
+const env: NodeJS.ProcessEnv = { ...process.env, HOME: join(root, 'home'), CALM_HOME: join(root, 'calm'), CALM_MODEL_DOWNLOAD: 'false' };
+for (const k of Object.keys(env)) if (k.startsWith('CALM_') && !['CALM_HOME', 'CALM_MODEL_DOWNLOAD'].includes(k)) delete env[k];
+
+async function median(url: string): Promise<number> {
+  const times: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const start = performance.now();
+    const res = await fetch(url);
+    if (res.status !== 200) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+    await res.arrayBuffer();
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(RUNS / 2)]!;
+}
+
+const app = createApp(loadConfig(env));
+try {
+  process.stdout.write(`Inserting ${N.toLocaleString('en-US')} memories... `);
+  await app.records.ensureCollection('memories', { embedder: 'hash-v1', dim: 384 });
+  const t0 = performance.now();
+  const epoch = Date.parse('2025-01-01T00:00:00Z');
+  for (let start = 0; start < N; start += 1000) {
+    await app.records.upsert(
+      'memories',
+      Array.from({ length: Math.min(1000, N - start) }, (_, i) => {
+        const n = start + i;
+        const content = `memory ${n}: the ${n % 97} service retries ${n % 13} times before giving up on ${n % 7} hosts`;
+        const created_at = new Date(epoch + n * 60_000).toISOString();
+        const payload = {
+          content, category: MEMORY_CATEGORIES[n % MEMORY_CATEGORIES.length], importance: (n % 10) / 10, tags: [`t${n % 5}`], created_at,
+          [CREATED_TS_KEY]: memoryCreatedTs(created_at),
+        };
+        return { id: `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`, text: content, payload, vector: hashEmbed(content) };
+      }),
+    );
+  }
+  console.log(`${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+
+  const server = await startHttpServer(app, { host: '127.0.0.1', port: 0, log: () => undefined });
+  const base = server.url.replace(/\/mcp$/, '');
+  try {
+    const floor = await median(`${base}/health`);
+    const rows: [string, string][] = [
+      ['first page (limit 50)', '/api/memories?limit=50'],
+      ['first page with total=1', '/api/memories?limit=50&total=1'],
+      [`page at offset ${(N / 2).toLocaleString('en-US')}`, `/api/memories?limit=50&offset=${N / 2}`],
+      ['first page, category=fact', '/api/memories?limit=50&category=fact'],
+      ['keyword search (limit 20)', '/api/memories/search?mode=keyword&limit=20&query=service%20retries%20hosts'],
+    ];
+    console.log(`  ${'GET /health (baseline)'.padEnd(40)} ${floor.toFixed(1).padStart(8)} ms    1.0×`);
+    for (const [label, path] of rows) {
+      const ms = await median(`${base}${path}`);
+      console.log(`  ${label.padEnd(40)} ${ms.toFixed(1).padStart(8)} ms ${(ms / floor).toFixed(1).padStart(6)}×`);
+    }
+  } finally {
+    await server.close();
+  }
+} finally {
+  await app.close();
+  rmSync(root, { recursive: true, force: true });
+}
