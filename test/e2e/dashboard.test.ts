@@ -96,6 +96,18 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.getByText('1 memory', { exact: true }).waitFor();
     assert.deepEqual(await page.locator('article.memory .content').allTextContents(), [STAGING.content]);
+
+    await page.getByRole('button', { name: 'Reset' }).click();
+    await page.getByLabel('Importance at least').fill('0.75');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.getByText('2 memories', { exact: true }).waitFor();
+    assert.deepEqual(await page.locator('article.memory .content').allTextContents(), [BILLING.content, STAGING.content]);
+
+    // nothing was created after tomorrow
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    await page.getByLabel('Created from').fill(tomorrow);
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.getByText('No memories match these filters.').waitFor();
   });
 
   test('an edit of importance and tags persists (after a reload, and through the CLI)', async () => {
