@@ -30,6 +30,8 @@ describe('dashboard in headless Chromium', { skip }, () => {
   let page: Page;
   let foreign: Server | undefined;
   let foreignPort = 0;
+  /** Every URL the dashboard's tab asked for, across all the tests. */
+  const requested: string[] = [];
 
   const open = async (view: keyof typeof TITLES): Promise<void> => {
     // a fresh load each time: a hash-only change would keep the previous test's state
@@ -51,6 +53,7 @@ describe('dashboard in headless Chromium', { skip }, () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: [`--host-resolver-rules=MAP ${FOREIGN_HOST} 127.0.0.1`] });
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     page.setDefaultTimeout(20_000);
+    page.on('request', (r) => requested.push(r.url()));
   });
 
   after(async () => {
@@ -352,6 +355,12 @@ describe('dashboard in headless Chromium', { skip }, () => {
       if (view === 'memories') await shot('memories-narrow');
     }
     await page.setViewportSize({ width: 1200, height: 900 });
+  });
+
+  test('across every view and action, the page fetched nothing but from the daemon (it works offline)', () => {
+    assert.ok(requested.length > 50, `${requested.length} requests`);
+    const elsewhere = requested.filter((u) => u !== 'about:blank' && !u.startsWith(`${d.base}/`));
+    assert.deepEqual(elsewhere, []);
   });
 });
 
