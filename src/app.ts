@@ -47,6 +47,8 @@ export interface App {
   readonly currentProject: CurrentProject;
   /** Loads the configured model on first call and keeps it. */
   embedder(options?: Pick<EmbedderLoadOptions, 'onProgress'>): Promise<Embedder>;
+  /** After a restore replaced the database under this App (the daemon's dashboard): forget which collections were checked. */
+  forgetCollections(): void;
   close(): Promise<void>;
 }
 
@@ -129,6 +131,7 @@ export function createApp(config: CalmConfig, options: CreateAppOptions = {}): A
     git: new GitService(records, embedder, guard, search, new CodeIndexRepository(db), () => process.cwd()),
     context: new ContextService(search),
     embedder,
+    forgetCollections: () => guard.forget(),
     async close() {
       const embedder = await loading?.catch(() => undefined);
       await embedder?.dispose?.();

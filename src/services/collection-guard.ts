@@ -14,6 +14,11 @@ export class CollectionGuard {
     private readonly embedder: () => Promise<Embedder>,
   ) {}
 
+  /** Checks every collection again on next use: a restore may have removed one or brought another embedder's. */
+  forget(): void {
+    this.ready.clear();
+  }
+
   /** For writes: creates the collection when missing. */
   ensure(name: string): Promise<void> {
     let pending = this.ready.get(name);

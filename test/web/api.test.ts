@@ -377,3 +377,34 @@ describe('dashboard API on a real daemon', () => {
     assertEnvelope(await d.request('GET', '/api/memories/%E0%A4%A', {}), 404, 'not_found');
   });
 });
+
+describe('dashboard restore in the running daemon', () => {
+  let d: DashboardDaemon;
+  before(async () => {
+    d = await startDashboardDaemon();
+  });
+  after(async () => {
+    await d?.stop();
+  });
+
+  test('a collection the restore removed is made again on the next write (the daemon forgets what it checked)', async () => {
+    // the backup holds no memories collection; the daemon then creates it and writes to it
+    assert.equal((await d.request('POST', '/api/backups', { body: { name: 'empty' } })).status, 200);
+    const client = await d.mcp();
+    const store = (content: string): Promise<unknown> =>
+      client.callTool({ name: 'store_memory', arguments: { content, category: 'fact', global: true } });
+    const first = (await store('written before the restore')) as { isError?: boolean };
+    assert.notEqual(first.isError, true);
+    assert.equal((await d.request<Page>('GET', '/api/memories?total=1')).body.total, 1);
+
+    const restored = await d.request<{ safety_backup: string }>('POST', '/api/backups/empty/restore', { body: { confirm: 'empty' } });
+    assert.equal(restored.status, 200, restored.text);
+    assert.deepEqual((await d.request<Page>('GET', '/api/memories?total=1')).body, { results: [], count: 0, total: 0 });
+    const after = (await store('written after the restore')) as { isError?: boolean; content: { text: string }[] };
+    assert.notEqual(after.isError, true, after.content[0]?.text);
+    const page = await d.request<Page>('GET', '/api/memories?total=1');
+    assert.equal(page.body.total, 1);
+    const safety = await d.request<{ backups: { name: string; records: number }[] }>('GET', '/api/backups');
+    assert.equal(safety.body.backups.find((b) => b.name === restored.body.safety_backup)?.records, 1, 'the safety backup holds what the restore replaced');
+  });
+});

@@ -23,10 +23,13 @@ export const backupRoutes: ApiRoute[] = [
   {
     method: 'POST',
     path: '/api/backups/:name/restore',
-    handler: (app, { params, body }) => {
+    handler: async (app, { params, body }) => {
       // the page asks first; the name repeated in the body keeps a stray request from replacing everything
       if (bodyObject(body).confirm !== params.name) throw validationError(`To restore, send {"confirm": "${params.name}"}`);
-      return restoreBackup(app.config, params.name!);
+      const result = await restoreBackup(app.config, params.name!);
+      // this daemon read and wrote the database the restore replaced: nothing it remembered about it holds
+      app.forgetCollections();
+      return result;
     },
   },
 ];
