@@ -206,6 +206,8 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await page.getByText('hash-v1 (hash, from environment)').waitFor();
     assert.match(await page.locator('section[aria-labelledby="status-h"] tr', { hasText: 'ghap_full' }).textContent() ?? '', /ghap_full26/);
     await page.getByText('Healthy: every check passed.').waitFor();
+    await page.getByText(/^\d+ checks passed$/).click();
+    await page.getByText('sqlite integrity').waitFor();
     await shot('backups');
   });
 

@@ -152,6 +152,22 @@ function RestoreDialog({ backup, onClose, onRestored }: { backup: Backup | undef
   );
 }
 
+/** Doctor checks; the passing ones fold away so a problem stands out. */
+function Checks({ checks }: { checks: Doctor['checks'] }) {
+  if (checks.length === 0) return null;
+  return (
+    <ul class="plain" style={{ listStyle: 'none', padding: 0 }}>
+      {checks.map((c) => (
+        <li key={c.name} style={{ marginBottom: '4px' }}>
+          <Badge tone={c.status === 'ok' ? 'ok' : c.status === 'warn' ? 'warn' : 'bad'}>{c.status}</Badge> <strong>{c.name}</strong>{' '}
+          <span class="muted">{c.detail}</span>
+          {c.fix ? <div><code>{c.fix}</code></div> : null}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 function Health() {
   const status = useApi<Status>('/api/status');
   const doctor = useApi<Doctor>('/api/doctor');
@@ -183,15 +199,11 @@ function Health() {
         {doctor.data ? (
           <div class="stack">
             <p class={`note ${doctor.data.healthy ? 'ok' : 'error'}`}>{doctor.data.healthy ? 'Healthy: every check passed.' : 'Problems found: see the failed checks.'}</p>
-            <ul class="plain" style={{ listStyle: 'none', padding: 0 }}>
-              {doctor.data.checks.map((c) => (
-                <li key={c.name} style={{ marginBottom: '4px' }}>
-                  <Badge tone={c.status === 'ok' ? 'ok' : c.status === 'warn' ? 'warn' : 'bad'}>{c.status}</Badge> <strong>{c.name}</strong>{' '}
-                  <span class="muted">{c.detail}</span>
-                  {c.fix ? <div><code>{c.fix}</code></div> : null}
-                </li>
-              ))}
-            </ul>
+            <Checks checks={doctor.data.checks.filter((c) => c.status !== 'ok')} />
+            <details>
+              <summary>{doctor.data.checks.filter((c) => c.status === 'ok').length} checks passed</summary>
+              <Checks checks={doctor.data.checks.filter((c) => c.status === 'ok')} />
+            </details>
           </div>
         ) : doctor.error ? null : <p class="muted">Running checks…</p>}
       </Panel>
