@@ -135,6 +135,12 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await page.getByRole('button', { name: `Delete: ${LINTER.content.slice(0, 60)}` }).click();
     const dialog = page.getByRole('dialog', { name: 'Delete this memory?' });
     await dialog.getByText(LINTER.content).waitFor();
+    // by keyboard: focus starts on Cancel, Escape closes the dialog and focus returns to the row's button
+    assert.equal(await page.evaluate('document.activeElement?.textContent'), 'Cancel');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal(await page.evaluate('document.activeElement?.getAttribute("aria-label")'), `Delete: ${LINTER.content.slice(0, 60)}`);
+    await page.getByRole('button', { name: `Delete: ${LINTER.content.slice(0, 60)}` }).click();
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'hidden' });
     assert.equal(await row(LINTER.content).count(), 1, 'Cancel keeps it');
