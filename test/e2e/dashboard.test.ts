@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { SEEDED_MEMORIES, startSeededDaemon, type SeededDaemon } from '../helpers/dashboard-seed.js';
+import { type DashboardDaemon, SEEDED_MEMORIES, SEEDED_VALUE, type Seeded, seedDashboard, startDashboardDaemon } from '../helpers/dashboard.js';
 import { json, REPO_ROOT, runCli, tempHome, type TempHome } from '../helpers/home.js';
 import { call, ok } from '../helpers/mcp.js';
 import { freePort } from '../helpers/net.js';
@@ -22,10 +22,15 @@ const FOREIGN_HOST = 'evil.example';
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium) to run the dashboard tests`;
 
 const TITLES = { memories: 'Memories', learning: 'Learning', code: 'Code and git', tasks: 'Tasks', backups: 'Backups and health' } as const;
-const [STAGING, PULL_REQUESTS, LINTER, BILLING] = SEEDED_MEMORIES;
+const { deploy: DEPLOY, tabs: TABS, wal: WAL } = SEEDED_MEMORIES;
+/** Newest first, as the list shows them (seeded in this order: deploy, tabs, wal). */
+const NEWEST_FIRST = [WAL.content, TABS.content, DEPLOY.content];
+const ACTIVE_GOAL = 'Make the dashboard screenshot test reliable';
 
 describe('dashboard in headless Chromium', { skip }, () => {
-  let d: SeededDaemon;
+  let d: DashboardDaemon;
+  let seeded: Seeded;
+  let backupName: string;
   let browser: Browser;
   let page: Page;
   let foreign: Server | undefined;
@@ -45,11 +50,22 @@ describe('dashboard in headless Chromium', { skip }, () => {
     return path;
   };
   const row = (text: string) => page.locator('article.memory', { hasText: text });
-  const memoryShow = async (id: string) => d.cli(['memory', 'show', id, '--json']).then((r) => json<{ importance: number; tags: string[] }>(r));
+  const memoryShow = async (id: string) => json<{ importance: number; tags: string[] }>(await d.cli(['memory', 'show', id, '--json']));
+  const api = async <T>(path: string): Promise<T> => (await d.request<T>('GET', path)).body;
 
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    d = await startSeededDaemon();
+    d = await startDashboardDaemon();
+    seeded = await seedDashboard(d);
+    // what the shared seed leaves out: an active GHAP with an earlier iteration and a note, and a backup
+    const client = await d.mcp();
+    ok(await call(client, 'start_ghap', {
+      domain: 'testing', strategy: 'check-assumptions', goal: ACTIVE_GOAL, hypothesis: 'Fonts load late', action: 'Use system fonts only', prediction: 'Same picture every run',
+    }));
+    ok(await call(client, 'update_ghap', { hypothesis: 'Fonts load late, and charts animate', note: 'animations are off already' }));
+    const backup = await d.cli(['backup', 'create', '--json']);
+    assert.equal(backup.code, 0, backup.stderr);
+    backupName = json<{ name: string }>(backup).name;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: [`--host-resolver-rules=MAP ${FOREIGN_HOST} 127.0.0.1`] });
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     page.setDefaultTimeout(20_000);
@@ -64,11 +80,9 @@ describe('dashboard in headless Chromium', { skip }, () => {
 
   test('Memories lists every seeded memory, newest first, with category, importance and tags', async () => {
     await open('memories');
-    for (const m of SEEDED_MEMORIES) await row(m.content).waitFor();
-    const texts = await page.locator('article.memory .content').allTextContents();
-    assert.deepEqual(texts, SEEDED_MEMORIES.map((m) => m.content).reverse());
-    const staging = row(STAGING.content);
-    assert.match(await staging.textContent() ?? '', /fact.*importance 0\.90.*#ops.*#staging/);
+    for (const content of NEWEST_FIRST) await row(content).waitFor();
+    assert.deepEqual(await page.locator('article.memory .content').allTextContents(), NEWEST_FIRST);
+    assert.match(await row(DEPLOY.content).textContent() ?? '', /workflow.*importance 0\.90.*#deploy.*#k8s/);
     mkdirSync(join(REPO_ROOT, 'docs'), { recursive: true });
     copyFileSync(await shot('memories'), join(REPO_ROOT, 'docs', 'dashboard.png'));
   });
@@ -76,12 +90,12 @@ describe('dashboard in headless Chromium', { skip }, () => {
   test('search in each mode returns the right memory first, with its score', async () => {
     await open('memories');
     for (const mode of ['semantic', 'keyword', 'hybrid']) {
-      await page.getByLabel(/^Search text/).fill('staging database password');
+      await page.getByLabel(/^Search text/).fill('blue-green releases Kubernetes');
       await page.getByRole('radio', { name: mode }).check();
       await page.getByRole('button', { name: 'Search' }).click();
-      await page.getByRole('heading', { name: `Results for “staging database password” (${mode})` }).waitFor();
+      await page.getByRole('heading', { name: `Results for “blue-green releases Kubernetes” (${mode})` }).waitFor();
       const first = page.locator('article.memory').first();
-      await first.locator('.content', { hasText: STAGING.content }).waitFor();
+      await first.locator('.content', { hasText: DEPLOY.content }).waitFor();
       assert.match(await first.textContent() ?? '', /score \d\.\d{3}/, mode);
     }
     await shot('memories-search');
@@ -89,22 +103,22 @@ describe('dashboard in headless Chromium', { skip }, () => {
 
   test('filters by category and by tag', async () => {
     await open('memories');
-    await page.getByLabel('Category').selectOption('decision');
+    await page.getByLabel('Category').selectOption('fact');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.getByText('1 memory', { exact: true }).waitFor();
-    assert.deepEqual(await page.locator('article.memory .content').allTextContents(), [BILLING.content]);
+    assert.deepEqual(await page.locator('article.memory .content').allTextContents(), [WAL.content]);
 
     await page.getByRole('button', { name: 'Reset' }).click();
-    await page.getByLabel(/^Tags/).fill('ops');
+    await page.getByLabel(/^Tags/).fill('style');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.getByText('1 memory', { exact: true }).waitFor();
-    assert.deepEqual(await page.locator('article.memory .content').allTextContents(), [STAGING.content]);
+    assert.deepEqual(await page.locator('article.memory .content').allTextContents(), [TABS.content]);
 
     await page.getByRole('button', { name: 'Reset' }).click();
-    await page.getByLabel('Importance at least').fill('0.75');
+    await page.getByLabel('Importance at least').fill('0.5');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.getByText('2 memories', { exact: true }).waitFor();
-    assert.deepEqual(await page.locator('article.memory .content').allTextContents(), [BILLING.content, STAGING.content]);
+    assert.deepEqual(await page.locator('article.memory .content').allTextContents(), [WAL.content, DEPLOY.content]);
 
     // nothing was created after tomorrow
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
@@ -115,60 +129,63 @@ describe('dashboard in headless Chromium', { skip }, () => {
 
   test('an edit of importance and tags persists (after a reload, and through the CLI)', async () => {
     await open('memories');
-    await page.getByRole('button', { name: `Edit: ${PULL_REQUESTS.content.slice(0, 60)}` }).click();
+    await page.getByRole('button', { name: `Edit: ${TABS.content.slice(0, 60)}` }).click();
     const dialog = page.getByRole('dialog', { name: 'Edit memory' });
     await dialog.getByLabel(/^Importance/).fill('0.35');
-    await dialog.getByLabel(/^Tags/).fill('review, small-prs');
+    await dialog.getByLabel(/^Tags/).fill('style, go');
     await dialog.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Memory saved.').waitFor();
     await page.reload();
-    await row(PULL_REQUESTS.content).waitFor();
-    assert.match(await row(PULL_REQUESTS.content).textContent() ?? '', /importance 0\.35.*#review.*#small-prs/);
-    const shown = await memoryShow(d.memoryIds[1]!);
+    await row(TABS.content).waitFor();
+    assert.match(await row(TABS.content).textContent() ?? '', /importance 0\.35.*#style.*#go/);
+    const shown = await memoryShow(seeded.memories.tabs);
     assert.equal(shown.importance, 0.35);
-    assert.deepEqual(shown.tags, ['review', 'small-prs']);
+    assert.deepEqual(shown.tags, ['style', 'go']);
   });
 
   test('a delete asks first, then the memory is gone (after a reload, and through the CLI)', async () => {
     await open('memories');
-    await row(LINTER.content).waitFor();
-    await page.getByRole('button', { name: `Delete: ${LINTER.content.slice(0, 60)}` }).click();
+    await row(WAL.content).waitFor();
+    await page.getByRole('button', { name: `Delete: ${WAL.content.slice(0, 60)}` }).click();
     const dialog = page.getByRole('dialog', { name: 'Delete this memory?' });
-    await dialog.getByText(LINTER.content).waitFor();
+    await dialog.getByText(WAL.content).waitFor();
     // by keyboard: focus starts on Cancel, Escape closes the dialog and focus returns to the row's button
     assert.equal(await page.evaluate('document.activeElement?.textContent'), 'Cancel');
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
-    assert.equal(await page.evaluate('document.activeElement?.getAttribute("aria-label")'), `Delete: ${LINTER.content.slice(0, 60)}`);
-    await page.getByRole('button', { name: `Delete: ${LINTER.content.slice(0, 60)}` }).click();
+    assert.equal(await page.evaluate('document.activeElement?.getAttribute("aria-label")'), `Delete: ${WAL.content.slice(0, 60)}`);
+    await page.getByRole('button', { name: `Delete: ${WAL.content.slice(0, 60)}` }).click();
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'hidden' });
-    assert.equal(await row(LINTER.content).count(), 1, 'Cancel keeps it');
+    assert.equal(await row(WAL.content).count(), 1, 'Cancel keeps it');
 
-    await page.getByRole('button', { name: `Delete: ${LINTER.content.slice(0, 60)}` }).click();
+    await page.getByRole('button', { name: `Delete: ${WAL.content.slice(0, 60)}` }).click();
     await dialog.getByRole('button', { name: 'Delete' }).click();
     await page.getByText('Memory deleted.').waitFor();
-    assert.equal(await row(LINTER.content).count(), 0);
+    assert.equal(await row(WAL.content).count(), 0);
     await page.reload();
-    await row(STAGING.content).waitFor();
-    assert.equal(await row(LINTER.content).count(), 0, 'gone after a reload');
+    await row(DEPLOY.content).waitFor();
+    assert.equal(await row(WAL.content).count(), 0, 'gone after a reload');
     const listed = json<{ results: { id: string }[] }>(await d.cli(['memory', 'list', '--json']));
-    assert.equal(listed.results.some((m) => m.id === d.memoryIds[2]), false, 'gone through the CLI');
-    assert.equal(listed.results.length, SEEDED_MEMORIES.length - 1);
+    assert.equal(listed.results.some((m) => m.id === seeded.memories.wal), false, 'gone through the CLI');
+    assert.equal(listed.results.length, NEWEST_FIRST.length - 1);
   });
 
   test('Learning shows the active GHAP, resolved entries with history, the cluster projection and values with evidence', async () => {
     await open('learning');
-    await page.getByText(d.activeGoal).waitFor();
+    await page.getByText(ACTIVE_GOAL).waitFor();
     await page.getByText('animations are off already').waitFor();
-    await page.getByText(d.valueText).waitFor();
-    await page.getByRole('heading', { name: 'Resolved entries (26)' }).waitFor();
-    await page.getByText('26 experiences on the full axis: 3 cluster(s), 2 noise').waitFor();
+    await page.getByText(SEEDED_VALUE).waitFor();
+    const projection = await api<{ experiences: number; clusters: unknown[]; noise_count: number }>('/api/clusters/full/projection');
+    assert.ok(projection.clusters.length >= 3, 'the seed clusters');
+    await page.getByRole('heading', { name: `Resolved entries (${seeded.ghapIds.length})` }).waitFor();
+    await page.getByText(`${projection.experiences} experiences on the full axis: ${projection.clusters.length} cluster(s), ${projection.noise_count} noise`).waitFor();
     const canvas = page.locator('section[aria-labelledby="clusters-h"] canvas');
-    assert.match(await canvas.getAttribute('aria-label') ?? '', /26 experiences on the full axis in 3 clusters/);
-    await page.getByText(`Evidence: 8 experiences in`).click();
+    assert.match(await canvas.getAttribute('aria-label') ?? '', new RegExp(`${projection.experiences} experiences on the full axis in ${projection.clusters.length} clusters`));
+    const members = (await api<{ members: unknown[] }>(`/api/cluster-members/${seeded.valueClusterId}?limit=50`)).members.length;
+    await page.getByText(`Evidence: ${members} experiences in ${seeded.valueClusterId}`).click();
     await page.locator('section[aria-labelledby="values-h"] li li').first().waitFor();
-    assert.equal(await page.locator('section[aria-labelledby="values-h"] li li').count(), 8);
+    assert.equal(await page.locator('section[aria-labelledby="values-h"] li li').count(), members);
     assert.ok((await page.locator('section[aria-labelledby="values-h"] li li').allTextContents()).every((t) => /flaky|intermittent/i.test(t)));
     const resolved = page.locator('section[aria-labelledby="ghap-resolved-h"] details').first();
     await resolved.locator('summary').click();
@@ -180,10 +197,18 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await open('code');
     const indexed = page.locator('section[aria-labelledby="code-indexed-h"] tbody tr');
     await indexed.first().waitFor();
-    assert.deepEqual((await indexed.allTextContents()).map((t) => t.replace(/\d{4}-\d\d-\d\d \d\d:\d\d$/, '')), ['tinypython11', 'tinytypescript12']);
-    const churn = page.locator('section[aria-labelledby="git-churn-h"] tbody tr', { hasText: 'src/math.ts' });
-    await churn.getByText('Second Author (33.3%)').waitFor();
-    assert.match(await churn.textContent() ?? '', /src\/math\.ts3\+6 −1Calm Test \(66\.7%\), Second Author \(33\.3%\)/);
+    const code = await api<{ indexed: { project: string; language: string; files: number; units: number }[] }>('/api/code');
+    assert.deepEqual(code.indexed.map((r) => r.language).sort(), ['python', 'typescript']);
+    assert.deepEqual((await indexed.allTextContents()).map((t) => t.replace(/\d{4}-\d\d-\d\d \d\d:\d\d$/, '')),
+      code.indexed.map((r) => `dash-demo${r.language}${r.files}${r.units}`));
+    const authors = (await api<{ authors: { author: string; commit_count: number; percentage: number }[] }>(
+      `/api/git/authors?repo_path=${encodeURIComponent(seeded.repo)}&path=src/deploy.ts`)).authors;
+    assert.deepEqual(authors.map((a) => a.author).sort(), ['Calm Test', 'Second Author']);
+    const churn = page.locator('section[aria-labelledby="git-churn-h"] tbody tr', { hasText: 'src/deploy.ts' });
+    await churn.getByText(/Second Author \(/).waitFor();
+    const churnText = await churn.textContent() ?? '';
+    assert.match(churnText, new RegExp(`^src/deploy\\.ts${authors.reduce((n, a) => n + a.commit_count, 0)}\\+`));
+    for (const a of authors) assert.ok(churnText.includes(`${a.author} (${a.percentage}%)`), churnText);
     assert.equal(await page.locator('section[aria-labelledby="git-churn-h"] canvas').count(), 1, 'the churn chart');
     await shot('code');
   });
@@ -191,26 +216,27 @@ describe('dashboard in headless Chromium', { skip }, () => {
   test('Tasks shows the board by phase with the gate, reviews and workers', async () => {
     await open('tasks');
     const spec = page.getByRole('region', { name: 'SPEC: 1 task(s)' });
-    await spec.getByText(d.taskId).waitFor();
+    await spec.getByText(seeded.taskId).waitFor();
     const card = spec.locator('article.card');
     const text = await card.textContent() ?? '';
-    assert.match(text, /Show the board in the dashboard/);
+    assert.match(text, /Dashboard for calm/);
     assert.match(text, /Next gate SPEC-DESIGN.*2 spec reviews approved/);
-    assert.match(text, /spec: approved by W-1/);
-    assert.match(text, /Workers.*reviewer.*active/);
+    assert.match(text, /Reviews.*spec: approved/);
+    assert.match(text, new RegExp(`Workers.*${seeded.workerId} \\(backend\\) active`));
     assert.equal(await page.getByRole('region', { name: 'DESIGN: 0 task(s)' }).count(), 1);
     await shot('tasks');
   });
 
   test('Backups and health: a Verify checks the checksums; status shows the embedder and counts; doctor is healthy', async () => {
     await open('backups');
-    const backup = page.locator(`tr[data-backup="${d.backupName}"]`);
+    const backup = page.locator(`tr[data-backup="${backupName}"]`);
     await backup.waitFor();
-    await backup.getByRole('button', { name: `Verify ${d.backupName}` }).click();
+    await backup.getByRole('button', { name: `Verify ${backupName}` }).click();
     await backup.getByText(/^checksums match \(\d+ files\)$/).waitFor();
-    await page.getByText(`Backup ${d.backupName}: verified`).waitFor();
-    await page.getByText('hash-v1 (hash, from environment)').waitFor();
-    assert.match(await page.locator('section[aria-labelledby="status-h"] tr', { hasText: 'ghap_full' }).textContent() ?? '', /ghap_full26/);
+    await page.getByText(`Backup ${backupName}: verified`).waitFor();
+    const status = await api<{ embedder: { id: string; setting: string; source: string } }>('/api/status');
+    await page.getByText(`${status.embedder.id} (${status.embedder.setting}, from ${status.embedder.source})`).waitFor();
+    assert.match(await page.locator('section[aria-labelledby="status-h"] tr', { hasText: 'ghap_full' }).textContent() ?? '', new RegExp(`^ghap_full${seeded.ghapIds.length}`));
     await page.getByText('Healthy: every check passed.').waitFor();
     await page.getByText(/^\d+ checks passed$/).click();
     await page.getByText('sqlite integrity').waitFor();
@@ -224,20 +250,20 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await page.getByText('Created backup from-the-dashboard.').waitFor();
     await page.locator('tr[data-backup="from-the-dashboard"]').waitFor();
 
-    await page.getByRole('button', { name: `Restore ${d.backupName}` }).click();
-    const dialog = page.getByRole('dialog', { name: `Restore backup ${d.backupName}?` });
+    await page.getByRole('button', { name: `Restore ${backupName}` }).click();
+    const dialog = page.getByRole('dialog', { name: `Restore backup ${backupName}?` });
     const restore = dialog.getByRole('button', { name: 'Restore' });
     assert.equal(await restore.isDisabled(), true, 'nothing to confirm yet');
-    await dialog.getByLabel(/Type the backup's name/).fill(d.backupName);
+    await dialog.getByLabel(/Type the backup's name/).fill(backupName);
     await restore.click();
-    const notice = page.getByText(`Restored ${d.backupName}`);
+    const notice = page.getByText(`Restored ${backupName}`);
     await notice.waitFor();
     const safety = /kept as backup (\S+)\./.exec(await notice.textContent() ?? '')?.[1];
     assert.ok(safety, await notice.textContent() ?? '');
     const names = json<{ backups?: { name: string }[] } | { name: string }[]>(await d.cli(['backup', 'list', '--json']));
     const list = Array.isArray(names) ? names : names.backups ?? [];
     assert.ok(list.some((b) => b.name === safety), `the safety backup ${safety} is listed`);
-    await memoryShow(d.memoryIds[2]!); // the memory deleted above is back
+    assert.equal((await d.cli(['memory', 'show', seeded.memories.wal, '--json'])).code, 0, 'the memory deleted above is back');
   });
 
   /** What a page at `origin` can do to the daemon: each attempt either reads an answer or is refused. */
@@ -265,7 +291,7 @@ describe('dashboard in headless Chromium', { skip }, () => {
         };
         return {
           list: await attempt('${d.base}/api/memories'),
-          remove: await attempt('${d.base}/api/memories/${d.memoryIds[0]!}', { method: 'DELETE' }),
+          remove: await attempt('${d.base}/api/memories/${seeded.memories.deploy}', { method: 'DELETE' }),
           // "simple" requests need no preflight: the daemon itself must turn them away
           create: await attempt('${d.base}/api/backups', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"name":"evil"}' }),
           createEmpty: await attempt('${d.base}/api/backups', { method: 'POST' }),
@@ -302,10 +328,11 @@ describe('dashboard in headless Chromium', { skip }, () => {
 
   test('a long list is fetched a page at a time as it scrolls, and only the rows in view are drawn', async () => {
     const before = (await counts()).memories;
+    const client = await d.mcp();
     const EXTRA = 250;
     for (let i = 0; i < EXTRA; i += 25) {
       await Promise.all(Array.from({ length: 25 }, (_, j) =>
-        call(d.client, 'store_memory', { content: `Bulk memory number ${i + j} about paging`, category: 'context', allow_duplicate: true }).then(ok)));
+        call(client, 'store_memory', { content: `Bulk memory number ${i + j} about paging`, category: 'context', allow_duplicate: true }).then(ok)));
     }
     const asked: string[] = [];
     const onRequest = (r: { url(): string }) => {
@@ -322,7 +349,7 @@ describe('dashboard in headless Chromium', { skip }, () => {
       el.scrollTop = el.scrollHeight;
     });
     // the oldest memory is the last row, on the third page
-    await row(STAGING.content).waitFor();
+    await row(DEPLOY.content).waitFor();
     assert.ok(asked.includes('200'), `pages asked: ${asked.join(', ')}`);
     assert.ok(await page.locator('article.memory').count() < 40);
     page.off('request', onRequest);
@@ -349,7 +376,7 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await open('backups');
     await page.getByRole('alert').filter({ hasText: 'The disk is full' }).waitFor();
     await page.getByRole('alert').filter({ hasText: 'The calm server does not answer' }).waitFor();
-    await page.locator(`tr[data-backup="${d.backupName}"]`).waitFor();
+    await page.locator(`tr[data-backup="${backupName}"]`).waitFor();
     await page.unrouteAll();
   });
 
