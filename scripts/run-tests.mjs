@@ -28,6 +28,9 @@ if (files.length === 0) {
 // e2e tests run the built CLI (dist/), so build first: a stale build would test old code
 const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
+// the daemon serves the dashboard from dist/dashboard (type-checked, then bundled): the page's tests must see this checkout's page
+const web = spawnSync('npm', ['run', '--silent', 'build:web'], { cwd: root, stdio: 'inherit' });
+if (web.status !== 0) process.exit(web.status ?? 1);
 
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
   cwd: root,

@@ -3,7 +3,7 @@ import {
   ScatterController, Tooltip,
 } from 'chart.js';
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useId, useRef } from 'preact/hooks';
 
 Chart.register(ScatterController, BarController, LinearScale, CategoryScale, PointElement, BarElement, ArcElement, Tooltip, Legend);
 Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", Roboto, Ubuntu, sans-serif';
@@ -52,6 +52,8 @@ export function Badge({ children, tone = 'plain' }: { children: ComponentChildre
 /** A native modal dialog: focus is trapped, Escape closes it, focus returns to the opener. */
 export function Dialog({ open, title, onClose, children }: { open: boolean; title: string; onClose: () => void; children: ComponentChildren }) {
   const ref = useRef<HTMLDialogElement>(null);
+  // a view may hold several dialogs: each names itself by its own heading
+  const titleId = useId();
   useEffect(() => {
     const d = ref.current;
     if (!d) return;
@@ -59,9 +61,26 @@ export function Dialog({ open, title, onClose, children }: { open: boolean; titl
     if (!open && d.open) d.close();
   }, [open]);
   return (
-    <dialog ref={ref} onClose={onClose} aria-labelledby="dialog-title">
-      <h2 id="dialog-title">{title}</h2>
+    <dialog ref={ref} onClose={onClose} aria-labelledby={titleId}>
+      <h2 id={titleId}>{title}</h2>
       {open ? children : null}
     </dialog>
+  );
+}
+
+/** A labelled drop-down choosing one of `options` (value and the text shown). */
+export function Picker({ label, value, options, onChange }: {
+  label: string;
+  value: string | undefined;
+  options: readonly { value: string; text: string }[];
+  onChange: (value: string) => void;
+}) {
+  return (
+    <label class="field">
+      {label}
+      <select value={value} onChange={(e) => onChange(e.currentTarget.value)}>
+        {options.map((o) => <option key={o.value} value={o.value}>{o.text}</option>)}
+      </select>
+    </label>
   );
 }
