@@ -83,6 +83,24 @@ function rejectForeign(req: IncomingMessage, allowedHosts: ReadonlySet<string>, 
   return undefined;
 }
 
+/**
+ * The dashboard is only ever its own page, so its paths take no other Origin, not even another loopback
+ * port: a page there could send a bodyless POST (no preflight) and change data without reading the answer.
+ * MCP clients on other local ports (inspectors) keep the loopback rule above.
+ */
+function rejectForeignPage(req: IncomingMessage, allowedHosts: ReadonlySet<string>, port: number): string | undefined {
+  const origin = req.headers.origin;
+  if (origin === undefined) return undefined;
+  try {
+    const o = new URL(origin);
+    const originPort = o.port === '' ? 80 : Number(o.port);
+    if (o.protocol === 'http:' && allowedHosts.has(o.hostname) && originPort === port) return undefined;
+  } catch {
+    // fall through: not a URL
+  }
+  return `Invalid Origin for the dashboard: ${origin}`;
+}
+
 const sessionIdOf = (req: IncomingMessage): string | undefined => {
   const id = req.headers['mcp-session-id'];
   return typeof id === 'string' && id !== '' ? id : undefined;
@@ -145,7 +163,7 @@ async function route(app: App, req: IncomingMessage, res: ServerResponse, option
   } catch {
     path = '';
   }
-  const refusal = rejectForeign(req, allowedHosts, port);
+  const refusal = rejectForeign(req, allowedHosts, port) ?? (isWebPath(path) ? rejectForeignPage(req, allowedHosts, port) : undefined);
   if (refusal) {
     req.resume();
     // MCP clients read JSON-RPC errors; the dashboard reads calm's envelope
