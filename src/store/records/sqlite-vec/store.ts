@@ -11,10 +11,10 @@ import { embedderMismatch } from '../embedder-mismatch.js';
 import { type Filter, parseFilter } from '../filter.js';
 import type {
   CollectionInfo, CollectionSpec, CollectionWrite, ConsistencyReport, RecordInput, RecordStore, ReembedVector, ScoredRecord, ScrollOptions,
-  SearchOptions, StoredRecord,
+  ScrollPosition, SearchOptions, StoredRecord,
 } from '../record-store.js';
 import { validateRecordBatch } from '../validate-batch.js';
-import { filterToSql } from './filter-to-sql.js';
+import { filterToSql, type SqlFragment } from './filter-to-sql.js';
 
 interface CollectionRow {
   name: string;
@@ -25,6 +25,8 @@ interface CollectionRow {
   pending_embedder: string | null;
   pending_dim: number | null;
   pending_vec_table: string | null;
+  /** Kept by triggers on `records` (migration 7), so counting never scans. */
+  record_count: number;
 }
 
 interface RecordRow {
@@ -74,6 +76,24 @@ function checkLimit(limit: number, max = Number.MAX_SAFE_INTEGER): void {
   }
 }
 
+/**
+ * The conditions that select what follows `after`, in scroll order, as parts run one after the other:
+ * NULL sort keys are kept out of the row-value comparison, which could not use the index with an OR.
+ */
+function keysetParts(sortExpr: string | null, desc: boolean, after: ScrollPosition | undefined): SqlFragment[] {
+  if (!after) return [{ sql: '1', params: [] }];
+  if (sortExpr === null) return [{ sql: 'r.id > ?', params: [after.id] }];
+  const key = after.key ?? null;
+  if (desc) {
+    return key === null
+      ? [{ sql: `${sortExpr} IS NULL AND r.id < ?`, params: [after.id] }]
+      : [{ sql: `(${sortExpr}, r.id) < (?, ?)`, params: [key, after.id] }, { sql: `${sortExpr} IS NULL`, params: [] }];
+  }
+  return key === null
+    ? [{ sql: `${sortExpr} IS NULL AND r.id > ?`, params: [after.id] }, { sql: `${sortExpr} IS NOT NULL`, params: [] }]
+    : [{ sql: `(${sortExpr}, r.id) > (?, ?)`, params: [key, after.id] }];
+}
+
 export class SqliteVecRecordStore implements RecordStore {
   readonly backend = 'embedded' as const;
   /** Where this process's re-embedding pass has got to, per collection (rid order). */
@@ -95,7 +115,7 @@ export class SqliteVecRecordStore implements RecordStore {
   }
 
   private toInfo(row: CollectionRow): CollectionInfo {
-    const count = (this.db.prepare('SELECT COUNT(*) AS n FROM records WHERE collection = ?').get(row.name) as { n: number }).n;
+    const count = row.record_count;
     const pending = row.pending_embedder && row.pending_dim && row.pending_vec_table
       ? { embedder: row.pending_embedder, dim: row.pending_dim, done: this.vecCount(row.pending_vec_table) }
       : undefined;
@@ -333,29 +353,43 @@ export class SqliteVecRecordStore implements RecordStore {
     });
   }
 
+  /**
+   * Pages in the order of a payload key (then id) or of id. The sort key is written into the SQL as a
+   * literal path, so the expression indexes of migration 7 serve it; `after` continues from a position
+   * (keyset paging) and never counts or skips rows. Records without the key sort first ascending, last
+   * descending, as SQLite orders NULL; the query is split around them so each part can walk an index.
+   */
   async scroll(name: string, options: ScrollOptions): Promise<StoredRecord[]> {
     const meta = this.require(name);
     checkLimit(options.limit);
     const offset = options.offset ?? 0;
     if (!Number.isInteger(offset) || offset < 0) throw new CalmError('validation_error', `Offset ${offset} must be >= 0.`);
+    if (options.after && offset > 0) throw new CalmError('validation_error', 'Give either an offset or a position to continue after, not both.');
     const where = filterToSql(parseFilter(options.filter));
-    let order = 'r.id ASC';
-    const params: unknown[] = [];
+    let sortExpr: string | null = null;
     if (options.orderBy) {
-      parseFilter({ [options.orderBy.key]: 0 }); // validates the field name
-      const dir = options.orderBy.direction === 'desc' ? 'DESC' : 'ASC';
-      order = `json_extract(r.payload, ?) ${dir}, r.id ${dir}`;
-      params.push(`$.${options.orderBy.key}`);
+      parseFilter({ [options.orderBy.key]: 0 }); // validates the field name, so it is safe as a literal
+      sortExpr = `json_extract(r.payload, '$.${options.orderBy.key}')`;
     }
-    const rows = this.db
-      .prepare(`SELECT ${RECORD_COLUMNS} FROM records r WHERE r.collection = ? AND ${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?`)
-      .all(name, ...where.params, ...params, options.limit, offset) as RecordRow[];
+    const desc = sortExpr !== null && options.orderBy?.direction === 'desc';
+    const dir = desc ? 'DESC' : 'ASC';
+    const order = sortExpr ? `${sortExpr} ${dir}, r.id ${dir}` : 'r.id ASC';
+    const rows: RecordRow[] = [];
+    for (const part of keysetParts(sortExpr, desc, options.after)) {
+      const left = options.limit - rows.length;
+      if (left <= 0) break;
+      rows.push(...(this.db
+        .prepare(`SELECT ${RECORD_COLUMNS} FROM records r WHERE r.collection = ? AND ${where.sql} AND ${part.sql} ORDER BY ${order} LIMIT ? OFFSET ?`)
+        .all(name, ...where.params, ...part.params, left, offset) as RecordRow[]));
+    }
     return this.withVectors(meta, rows, options.withVectors);
   }
 
   async count(name: string, filter?: Filter): Promise<number> {
-    this.require(name);
-    const where = filterToSql(parseFilter(filter));
+    const meta = this.require(name);
+    const conditions = parseFilter(filter);
+    if (conditions.length === 0) return meta.record_count; // kept by migration 7's triggers
+    const where = filterToSql(conditions);
     return (this.db
       .prepare(`SELECT COUNT(*) AS n FROM records r WHERE r.collection = ? AND ${where.sql}`)
       .get(name, ...where.params) as { n: number }).n;
