@@ -21,6 +21,7 @@ import { restoreBackup } from '../src/services/backup/restore.js';
 import { SqliteBackupSource } from '../src/services/backup/sqlite-source.js';
 import { verifyBackup } from '../src/services/backup/verify.js';
 import { openDatabase } from '../src/store/db.js';
+import { record } from './report.js';
 
 const N = process.argv.includes('--quick') ? 10_000 : 100_000;
 const RUNS = 3;
@@ -93,6 +94,12 @@ try {
   ] as const) {
     console.log(`  ${label.padEnd(28)} ${(ms / cp).toFixed(1).padStart(6)}x`);
   }
+  const floorName = `cp of the ${(size / 1024 / 1024).toFixed(0)} MB database file`;
+  record(
+    { group: 'backup', name: 'calm backup create', n: N, value: create, floor: cp, floorName, unit: 'ms' },
+    { group: 'backup', name: 'calm backup verify', n: N, value: verify, floor: cp, floorName, unit: 'ms' },
+    { group: 'backup', name: 'calm backup restore (verify + safety + copy + check)', n: N, value: restore, floor: cp, floorName, unit: 'ms' },
+  );
 } finally {
   rmSync(root, { recursive: true, force: true });
 }

@@ -4,6 +4,7 @@
  * covers a record, its vector and its index entry, and one online backup captures them all.
  */
 import { CalmError } from '../../../errors.js';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../../db.js';
 import { nowIso } from '../../time.js';
 import { assertCollectionName } from '../collections.js';
@@ -78,7 +79,8 @@ function checkLimit(limit: number, max = Number.MAX_SAFE_INTEGER): void {
 
 /**
  * The conditions that select what follows `after`, in scroll order, as parts run one after the other:
- * NULL sort keys are kept out of the row-value comparison, which could not use the index with an OR.
+ * the key's range comes first, alone, so SQLite walks the index from there (a row-value comparison or an
+ * OR around it would make it scan from the top); NULL sort keys are a part of their own for the same reason.
  */
 function keysetParts(sortExpr: string | null, desc: boolean, after: ScrollPosition | undefined): SqlFragment[] {
   if (!after) return [{ sql: '1', params: [] }];
@@ -87,11 +89,11 @@ function keysetParts(sortExpr: string | null, desc: boolean, after: ScrollPositi
   if (desc) {
     return key === null
       ? [{ sql: `${sortExpr} IS NULL AND r.id < ?`, params: [after.id] }]
-      : [{ sql: `(${sortExpr}, r.id) < (?, ?)`, params: [key, after.id] }, { sql: `${sortExpr} IS NULL`, params: [] }];
+      : [{ sql: `${sortExpr} <= ? AND (${sortExpr} < ? OR r.id < ?)`, params: [key, key, after.id] }, { sql: `${sortExpr} IS NULL`, params: [] }];
   }
   return key === null
     ? [{ sql: `${sortExpr} IS NULL AND r.id > ?`, params: [after.id] }, { sql: `${sortExpr} IS NOT NULL`, params: [] }]
-    : [{ sql: `(${sortExpr}, r.id) > (?, ?)`, params: [key, after.id] }];
+    : [{ sql: `${sortExpr} >= ? AND (${sortExpr} > ? OR r.id > ?)`, params: [key, key, after.id] }];
 }
 
 export class SqliteVecRecordStore implements RecordStore {
@@ -99,12 +101,26 @@ export class SqliteVecRecordStore implements RecordStore {
   /** Where this process's re-embedding pass has got to, per collection (rid order). */
   private readonly reembedCursor = new Map<string, number>();
 
+  /** Prepared statements of the hot paths by SQL text: compiling one costs more than a small query. */
+  private readonly statements = new Map<string, Statement>();
+
   constructor(private readonly db: Db) {}
+
+  /** A cached statement; callers never toggle its modes (pluck, raw) unless every caller of that SQL does. */
+  private prepared(sql: string): Statement {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      if (this.statements.size >= 500) this.statements.clear(); // filters vary in shape, not in values: this stays small
+      stmt = this.db.prepare(sql);
+      this.statements.set(sql, stmt);
+    }
+    return stmt;
+  }
 
   // ---- collections -------------------------------------------------------------------------
 
   private row(name: string): CollectionRow | undefined {
-    return this.db.prepare('SELECT * FROM record_collections WHERE name = ?').get(name) as CollectionRow | undefined;
+    return this.prepared('SELECT * FROM record_collections WHERE name = ?').get(name) as CollectionRow | undefined;
   }
 
   private require(name: string): CollectionRow {
@@ -204,16 +220,16 @@ export class SqliteVecRecordStore implements RecordStore {
   private writeRecords(meta: CollectionRow, records: readonly RecordInput[]): void {
     if (records.length === 0) return;
     const name = meta.name;
-    const findRid = this.db.prepare('SELECT rid FROM records WHERE collection = ? AND id = ?').pluck();
-    const insert = this.db.prepare(
+    const findRid = this.prepared('SELECT rid FROM records WHERE collection = ? AND id = ?').pluck();
+    const insert = this.prepared(
       'INSERT INTO records (collection, id, text, payload, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
     );
-    const update = this.db.prepare('UPDATE records SET text = ?, payload = ?, updated_at = ? WHERE rid = ?');
-    const delVec = this.db.prepare(`DELETE FROM "${meta.vec_table}" WHERE rowid = ?`);
-    const addVec = this.db.prepare(`INSERT INTO "${meta.vec_table}" (rowid, embedding) VALUES (?, ?)`);
-    const delFts = this.db.prepare(`DELETE FROM "${meta.fts_table}" WHERE rowid = ?`);
-    const addFts = this.db.prepare(`INSERT INTO "${meta.fts_table}" (rowid, text) VALUES (?, ?)`);
-    const delPending = meta.pending_vec_table ? this.db.prepare(`DELETE FROM "${meta.pending_vec_table}" WHERE rowid = ?`) : null;
+    const update = this.prepared('UPDATE records SET text = ?, payload = ?, updated_at = ? WHERE rid = ?');
+    const delVec = this.prepared(`DELETE FROM "${meta.vec_table}" WHERE rowid = ?`);
+    const addVec = this.prepared(`INSERT INTO "${meta.vec_table}" (rowid, embedding) VALUES (?, ?)`);
+    const delFts = this.prepared(`DELETE FROM "${meta.fts_table}" WHERE rowid = ?`);
+    const addFts = this.prepared(`INSERT INTO "${meta.fts_table}" (rowid, text) VALUES (?, ?)`);
+    const delPending = meta.pending_vec_table ? this.prepared(`DELETE FROM "${meta.pending_vec_table}" WHERE rowid = ?`) : null;
     const now = nowIso();
     for (const r of records) {
       const payload = JSON.stringify(r.payload);
@@ -303,9 +319,7 @@ export class SqliteVecRecordStore implements RecordStore {
     const conditions = parseFilter(options.filter);
     let rows: (RecordRow & { distance: number })[];
     if (conditions.length === 0) {
-      rows = this.db
-        .prepare(
-          `WITH knn AS (SELECT rowid AS rid, distance FROM "${meta.vec_table}" WHERE embedding MATCH ? AND k = ?)
+      rows = this.prepared(`WITH knn AS (SELECT rowid AS rid, distance FROM "${meta.vec_table}" WHERE embedding MATCH ? AND k = ?)
            SELECT ${RECORD_COLUMNS}, knn.distance FROM knn JOIN records r ON r.rid = knn.rid ORDER BY knn.distance, r.id`,
         )
         .all(toBlob(vector), options.limit) as (RecordRow & { distance: number })[];
@@ -313,9 +327,7 @@ export class SqliteVecRecordStore implements RecordStore {
       // The filter runs inside the KNN (`rowid IN`), so the top-k comes from the matching rows only:
       // a post-filtered KNN could return fewer than `limit` matches.
       const where = filterToSql(conditions);
-      rows = this.db
-        .prepare(
-          `WITH knn AS (
+      rows = this.prepared(`WITH knn AS (
              SELECT rowid AS rid, distance FROM "${meta.vec_table}"
               WHERE embedding MATCH ? AND k = ?
                 AND rowid IN (SELECT r.rid FROM records r WHERE r.collection = ? AND ${where.sql}))
@@ -335,9 +347,7 @@ export class SqliteVecRecordStore implements RecordStore {
     const match = toFtsQuery(query);
     if (match === null) return [];
     const where = filterToSql(parseFilter(options.filter));
-    const rows = this.db
-      .prepare(
-        `SELECT ${RECORD_COLUMNS}, bm25("${meta.fts_table}") AS rank
+    const rows = this.prepared(`SELECT ${RECORD_COLUMNS}, bm25("${meta.fts_table}") AS rank
            FROM "${meta.fts_table}" JOIN records r ON r.rid = "${meta.fts_table}".rowid
           WHERE "${meta.fts_table}" MATCH ? AND r.collection = ? AND ${where.sql}
           ORDER BY rank, r.id LIMIT ?`,
@@ -378,8 +388,7 @@ export class SqliteVecRecordStore implements RecordStore {
     for (const part of keysetParts(sortExpr, desc, options.after)) {
       const left = options.limit - rows.length;
       if (left <= 0) break;
-      rows.push(...(this.db
-        .prepare(`SELECT ${RECORD_COLUMNS} FROM records r WHERE r.collection = ? AND ${where.sql} AND ${part.sql} ORDER BY ${order} LIMIT ? OFFSET ?`)
+      rows.push(...(this.prepared(`SELECT ${RECORD_COLUMNS} FROM records r WHERE r.collection = ? AND ${where.sql} AND ${part.sql} ORDER BY ${order} LIMIT ? OFFSET ?`)
         .all(name, ...where.params, ...part.params, left, offset) as RecordRow[]));
     }
     return this.withVectors(meta, rows, options.withVectors);
@@ -390,8 +399,7 @@ export class SqliteVecRecordStore implements RecordStore {
     const conditions = parseFilter(filter);
     if (conditions.length === 0) return meta.record_count; // kept by migration 7's triggers
     const where = filterToSql(conditions);
-    return (this.db
-      .prepare(`SELECT COUNT(*) AS n FROM records r WHERE r.collection = ? AND ${where.sql}`)
+    return (this.prepared(`SELECT COUNT(*) AS n FROM records r WHERE r.collection = ? AND ${where.sql}`)
       .get(name, ...where.params) as { n: number }).n;
   }
 
@@ -399,8 +407,7 @@ export class SqliteVecRecordStore implements RecordStore {
     const meta = this.require(name);
     const byId = new Map<string, RecordRow>();
     for (const part of chunks(ids, 500)) {
-      const rows = this.db
-        .prepare(`SELECT ${RECORD_COLUMNS} FROM records r WHERE r.collection = ? AND r.id IN (${part.map(() => '?').join(',')})`)
+      const rows = this.prepared(`SELECT ${RECORD_COLUMNS} FROM records r WHERE r.collection = ? AND r.id IN (${part.map(() => '?').join(',')})`)
         .all(name, ...part) as RecordRow[];
       for (const row of rows) byId.set(row.id, row);
     }
