@@ -63,6 +63,29 @@ export async function median(runs: number, fn: (i: number) => unknown, warmup = 
   return samples[Math.floor(samples.length / 2)]!;
 }
 
+/**
+ * Medians of two functions timed turn about (a, b, a, b, ...), so a busy neighbour slows both alike:
+ * calm's figure and its floor come from the same moments of the run.
+ */
+export async function paired(runs: number, a: (i: number) => unknown, b: (i: number) => unknown, warmup = 5): Promise<[number, number]> {
+  for (let i = runs; i < runs + warmup; i++) {
+    await a(i);
+    await b(i);
+  }
+  const sa: number[] = [];
+  const sb: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    let t0 = performance.now();
+    await a(i);
+    sa.push(performance.now() - t0);
+    t0 = performance.now();
+    await b(i);
+    sb.push(performance.now() - t0);
+  }
+  const mid = (xs: number[]): number => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+  return [mid(sa), mid(sb)];
+}
+
 /** Peak resident memory of a process in MB: this one by resourceUsage, a child by /proc (Linux). */
 export function peakRssMb(pid?: number): number | undefined {
   if (pid === undefined) return process.resourceUsage().maxRSS / 1024;

@@ -22,13 +22,15 @@ import { loadConfig } from '../src/config.js';
 import { hashEmbed } from '../src/embedding/hash.js';
 import { encodeCursor } from '../src/services/page-cursor.js';
 import { openDatabase } from '../src/store/db.js';
-import { median, peakRssMb, record } from './report.js';
+import { paired, peakRssMb, record } from './report.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const scaleArg = process.argv[process.argv.indexOf('--scale') + 1];
 const SCALE = process.argv.includes('--scale') ? scaleArg : process.env.CALM_BENCH_SCALE;
 const N = SCALE === '100k' ? 100_000 : 10_000;
-const RUNS = 200;
+const RUNS = N > 10_000 ? 60 : 200;
+/** Calls that run a brute-force KNN cost ~10× more per call at 100k: fewer of them. */
+const KNN_RUNS = N > 10_000 ? 25 : 100;
 const WORDS = ('database migration deploy staging login test flaky cache index query review branch merge release config token ' +
   'secret docker build lint type error timeout retry queue worker schema backup restore vector parser session branch hook ' +
   'daemon socket payload cursor page order count insert update delete search rank score filter tag category import export').split(' ');
@@ -99,48 +101,41 @@ try {
   const [middle] = await app.records.scroll('memories', { limit: 1, offset: Math.floor(N / 2), orderBy: { key: 'created_at', direction: 'desc' } });
   const midKey = middle!.payload.created_at as string;
   const deepCursor = encodeCursor(middle!, 'created_at', '{}');
-  const rawFirstMs = await median(RUNS, () => parseAll(rawFirst.all()));
-  const rawDeepMs = await median(RUNS, () => parseAll(rawAfter.all(midKey, midKey, middle!.id)));
-  const svcFirstMs = await median(RUNS, () => app.memory.list({}));
-  const svcDeepMs = await median(RUNS, () => app.memory.list({ cursor: deepCursor }));
+  const [svcFirstMs, rawFirstMs] = await paired(RUNS, () => app.memory.list({}), () => parseAll(rawFirst.all()));
+  const [svcDeepMs, rawDeepMs] = await paired(RUNS, () => app.memory.list({ cursor: deepCursor }), () => parseAll(rawAfter.all(midKey, midKey, middle!.id)));
   const floorName = 'raw SQL page + JSON.parse';
   record(
     { group: 'store', name: 'memory.list, first page (50)', n: N, value: svcFirstMs, floor: rawFirstMs, floorName, unit: 'ms', target: 1.5 },
     { group: 'store', name: 'memory.list, cursor page in the middle', n: N, value: svcDeepMs, floor: rawDeepMs, floorName, unit: 'ms', target: 1.5 },
   );
-  const svcOffsetMs = await median(50, () => app.memory.list({ offset: Math.floor(N / 2) }));
-  record({ group: 'store', name: 'memory.list, offset N/2 (CALM-style, no target)', n: N, value: svcOffsetMs, floor: rawDeepMs, floorName: 'raw keyset page at the same place', unit: 'ms' });
+  const [svcOffsetMs, rawOffsetFloorMs] = await paired(50, () => app.memory.list({ offset: Math.floor(N / 2) }), () => parseAll(rawAfter.all(midKey, midKey, middle!.id)));
+  record({ group: 'store', name: 'memory.list, offset N/2 (CALM-style, no target)', n: N, value: svcOffsetMs, floor: rawOffsetFloorMs, floorName: 'raw keyset page at the same place', unit: 'ms' });
 
   const rawCategory = raw.prepare(`SELECT rid, id, text, payload FROM records WHERE collection = 'memories' AND json_extract(payload, '$.category') = 'error' ${order} LIMIT 51`);
   const rawCategoryCount = raw.prepare(`SELECT COUNT(*) FROM records WHERE collection = 'memories' AND json_extract(payload, '$.category') = 'error'`).pluck();
   const firstError = await app.memory.list({ category: 'error' });
-  const rawCatFirst = await median(RUNS, () => parseAll(rawCategory.all()) + (rawCategoryCount.get() as number));
-  const svcCatFirst = await median(RUNS, () => app.memory.list({ category: 'error' }));
-  const svcCatNext = await median(RUNS, () => app.memory.list({ category: 'error', cursor: firstError.next_cursor }));
-  const rawCatPage = await median(RUNS, () => parseAll(rawCategory.all()));
+  const [svcCatFirst, rawCatFirst] = await paired(RUNS / 4, () => app.memory.list({ category: 'error' }), () => parseAll(rawCategory.all()) + (rawCategoryCount.get() as number));
+  const [svcCatNext, rawCatPage] = await paired(RUNS, () => app.memory.list({ category: 'error', cursor: firstError.next_cursor }), () => parseAll(rawCategory.all()));
   record(
     { group: 'store', name: 'memory.list category, first page (+ total)', n: N, value: svcCatFirst, floor: rawCatFirst, floorName: 'raw page + raw COUNT', unit: 'ms', target: 1.5 },
     { group: 'store', name: 'memory.list category, next page (cursor)', n: N, value: svcCatNext, floor: rawCatPage, floorName, unit: 'ms', target: 1.5 },
   );
 
   const rawValues = raw.prepare(`SELECT rid, id, text, payload FROM records WHERE collection = 'values' AND json_extract(payload, '$.axis') = 'strategy' ${order} LIMIT 20`);
-  record({
-    group: 'store', name: 'values.list axis (20)', n: VALUES, value: await median(RUNS, () => app.values.list({ axis: 'strategy' })),
-    floor: await median(RUNS, () => parseAll(rawValues.all())), floorName, unit: 'ms', target: 1.5,
-  });
+  const [svcValues, rawValuesMs] = await paired(RUNS, () => app.values.list({ axis: 'strategy' }), () => parseAll(rawValues.all()));
+  record({ group: 'store', name: 'values.list axis (20)', n: VALUES, value: svcValues, floor: rawValuesMs, floorName, unit: 'ms', target: 1.5 });
   const rawGhap = raw.prepare(`SELECT * FROM ghap_entries WHERE status <> 'active' ORDER BY resolved_at DESC, id DESC LIMIT 20`);
-  record({
-    group: 'store', name: 'ghap.list (20)', n: 5000, value: await median(RUNS, () => app.ghap.list({})),
-    floor: await median(RUNS, () => rawGhap.all()), floorName: 'raw SQL', unit: 'ms', target: 1.5,
-  });
+  const [svcGhap, rawGhapMs] = await paired(RUNS, () => app.ghap.list({}), () => rawGhap.all());
+  record({ group: 'store', name: 'ghap.list (20)', n: 5000, value: svcGhap, floor: rawGhapMs, floorName: 'raw SQL', unit: 'ms', target: 1.5 });
   const rawUnits = raw.prepare(`SELECT rid, id, text, payload FROM records WHERE collection = 'code_units'
       AND json_extract(payload, '$.project') = ? AND json_extract(payload, '$.file_path') = ? ORDER BY id`);
   const file = (i: number): string => `src/mod${(i * 37) % Math.floor(N / 6)}.ts`;
-  record({
-    group: 'store', name: 'code units of one file (indexer lookup)', n: N,
-    value: await median(50, (i) => app.records.scroll('code_units', { limit: 1_000_000, filter: { project: 'bench', file_path: file(i) } })),
-    floor: await median(50, (i) => parseAll(rawUnits.all('bench', file(i)))), floorName, unit: 'ms', target: 1.5,
-  });
+  const [svcUnits, rawUnitsMs] = await paired(
+    N > 10_000 ? 10 : 30,
+    (i) => app.records.scroll('code_units', { limit: 1_000_000, filter: { project: 'bench', file_path: file(i) } }),
+    (i) => parseAll(rawUnits.all('bench', file(i))),
+  );
+  record({ group: 'store', name: 'code units of one file (indexer lookup)', n: N, value: svcUnits, floor: rawUnitsMs, floorName, unit: 'ms', target: 1.5 });
 
   // ---- store_memory against the raw insert -------------------------------------------------------------
   log('store');
@@ -148,8 +143,8 @@ try {
   const insVec = raw.prepare(`INSERT INTO "${memTables.vec_table}" (rowid, embedding) VALUES (?, ?)`);
   const insFts = raw.prepare(`INSERT INTO "${memTables.fts_table}" (rowid, text) VALUES (?, ?)`);
   const fresh = (i: number): string => `fresh ${i} ${sentence(i * 101 + 3)} ${i * 7919}`;
-  const rawVectors = Array.from({ length: RUNS + 20 }, (_, i) => hashEmbed(`raw ${fresh(i)}`));
-  const rawInsertMs = await median(RUNS, (i) => {
+  const rawVectors = Array.from({ length: RUNS + 3 * KNN_RUNS + 60 }, (_, i) => hashEmbed(`raw ${fresh(i)}`));
+  const rawInsert = (i: number): void => {
     raw.transaction(() => {
       const now = new Date().toISOString();
       const text = `raw ${fresh(i)}`;
@@ -157,37 +152,60 @@ try {
       insVec.run(rid, Buffer.from(rawVectors[i]!.buffer));
       insFts.run(rid, text);
     }).immediate();
-  });
-  const svcStoreMs = await median(RUNS, (i) => app.memory.store({ content: fresh(i), category: 'fact' }));
-  record({ group: 'store', name: 'memory.store (hash embedder, dedupe on)', n: N, value: svcStoreMs, floor: rawInsertMs, floorName: 'raw row + vector + FTS insert, one transaction', unit: 'ms', target: 2 });
+  };
+  const rawKnn = raw.prepare(`SELECT rowid, distance FROM "${memTables.vec_table}" WHERE embedding MATCH ? AND k = 10`);
+  const [svcStoreNoDedupeMs, rawInsertMs] = await paired(RUNS, (i) => app.memory.store({ content: `again ${fresh(i)}`, category: 'fact', allow_duplicate: true }), rawInsert);
+  const [svcStoreMs, rawStoreFloorMs] = await paired(
+    KNN_RUNS,
+    (i) => app.memory.store({ content: fresh(i), category: 'fact' }),
+    (i) => {
+      rawKnn.all(Buffer.from(rawVectors[RUNS + 10 + i]!.buffer));
+      rawInsert(RUNS + 10 + i);
+    },
+  );
+  record(
+    { group: 'store', name: 'memory.store (hash embedder, dedupe on)', n: N, value: svcStoreMs, floor: rawInsertMs, floorName: 'raw row + vector + FTS insert, one transaction', unit: 'ms', target: 2 },
+    { group: 'store', name: 'memory.store (dedupe on)', n: N, value: svcStoreMs, floor: rawStoreFloorMs, floorName: 'raw insert + raw vec0 KNN k=10 (the dedupe search)', unit: 'ms', target: 2 },
+    { group: 'store', name: 'memory.store (allow_duplicate: no KNN)', n: N, value: svcStoreNoDedupeMs, floor: rawInsertMs, floorName: 'raw row + vector + FTS insert, one transaction', unit: 'ms', target: 2 },
+  );
 
   // ---- search against the raw KNN, and the quantised prefilter ---------------------------------------
   log('search');
   const query = (i: number): string => sentence(i * 31 + 5).split(' ').slice(0, 5).join(' ');
   const qVectors = Array.from({ length: RUNS + 20 }, (_, i) => Buffer.from(hashEmbed(query(i)).buffer));
-  const rawKnn = raw.prepare(`SELECT rowid, distance FROM "${memTables.vec_table}" WHERE embedding MATCH ? AND k = 10`);
   const rawCodeKnn = raw.prepare(`SELECT rowid, distance FROM "${codeVec}" WHERE embedding MATCH ? AND k = 10`);
-  const rawKnnMs = await median(RUNS, (i) => rawKnn.all(qVectors[i]!));
-  record({ group: 'store', name: 'memory.retrieve semantic (top 10)', n: N, value: await median(RUNS, (i) => app.memory.retrieve({ query: query(i) })), floor: rawKnnMs, floorName: 'raw vec0 KNN k=10', unit: 'ms', target: 2 });
-  const rawCodeMs = await median(RUNS, (i) => rawCodeKnn.all(qVectors[i]!));
-  record({ group: 'store', name: 'code.search semantic (top 10)', n: N, value: await median(RUNS, (i) => app.code.search({ query: query(i) })), floor: rawCodeMs, floorName: 'raw vec0 KNN k=10', unit: 'ms', target: 2 });
+  const [svcKnnMs, rawKnnMs] = await paired(KNN_RUNS, (i) => app.memory.retrieve({ query: query(i) }), (i) => rawKnn.all(qVectors[i]!));
+  record({ group: 'store', name: 'memory.retrieve semantic (top 10)', n: N, value: svcKnnMs, floor: rawKnnMs, floorName: 'raw vec0 KNN k=10', unit: 'ms', target: 2 });
+  const [svcCodeMs, rawCodeMs] = await paired(KNN_RUNS, (i) => app.code.search({ query: query(i) }), (i) => rawCodeKnn.all(qVectors[i]!));
+  record({ group: 'store', name: 'code.search semantic (top 10)', n: N, value: svcCodeMs, floor: rawCodeMs, floorName: 'raw vec0 KNN k=10', unit: 'ms', target: 2 });
 
-  // binary quantisation: 384 bits per vector, Hamming top 80, exact cosine on those 80
+  // quantised prefilters: candidates from bit (Hamming) or int8 vectors, then exact cosine on those
   raw.exec('CREATE VIRTUAL TABLE bench_bits USING vec0(embedding bit[384])');
   raw.exec(`INSERT INTO bench_bits (rowid, embedding) SELECT rowid, vec_quantize_binary(embedding) FROM "${memTables.vec_table}"`);
-  const prefilter = raw.prepare(`WITH c AS (SELECT rowid FROM bench_bits WHERE embedding MATCH vec_quantize_binary(?) AND k = 80)
-      SELECT v.rowid, vec_distance_cosine(v.embedding, ?) AS distance FROM c JOIN "${memTables.vec_table}" v ON v.rowid = c.rowid ORDER BY distance LIMIT 10`);
-  let agree = 0;
-  for (let i = 0; i < 100; i++) {
-    const exact = new Set((rawKnn.all(qVectors[i]!) as { rowid: number }[]).map((r) => r.rowid));
-    agree += (prefilter.all(qVectors[i]!, qVectors[i]!) as { rowid: number }[]).filter((r) => exact.has(r.rowid)).length;
+  raw.exec('CREATE VIRTUAL TABLE bench_int8 USING vec0(embedding int8[384] distance_metric=cosine)');
+  raw.exec(`INSERT INTO bench_int8 (rowid, embedding) SELECT rowid, vec_quantize_int8(embedding, 'unit') FROM "${memTables.vec_table}"`);
+  const prefilters = [
+    ['bit', 'bench_bits', 'vec_quantize_binary(?)'],
+    ['int8', 'bench_int8', "vec_quantize_int8(?, 'unit')"],
+  ] as const;
+  for (const [kind, table, quantise] of prefilters) {
+    for (const factor of [8, 40]) {
+      const prefilter = raw.prepare(`WITH c AS (SELECT rowid FROM ${table} WHERE embedding MATCH ${quantise} AND k = ${10 * factor})
+          SELECT v.rowid, vec_distance_cosine(v.embedding, ?) AS distance FROM c JOIN "${memTables.vec_table}" v ON v.rowid = c.rowid ORDER BY distance LIMIT 10`);
+      let agree = 0;
+      for (let i = 0; i < 50; i++) {
+        const exact = new Set((rawKnn.all(qVectors[i]!) as { rowid: number }[]).map((r) => r.rowid));
+        agree += (prefilter.all(qVectors[i]!, qVectors[i]!) as { rowid: number }[]).filter((r) => exact.has(r.rowid)).length;
+      }
+      const recall = agree / 500;
+      const [took, exactMs] = await paired(KNN_RUNS, (i) => prefilter.all(qVectors[i]!, qVectors[i]!), (i) => rawKnn.all(qVectors[i]!));
+      record({
+        group: 'store', name: `${kind} prefilter k×${factor} + exact rescoring, recall@10 ${recall.toFixed(3)}`, n: N, value: took, floor: exactMs, floorName: 'raw vec0 KNN k=10', unit: 'ms',
+        note: recall >= 0.98 && took < exactMs ? 'faster at recall ≥ 0.98' : `not adopted: ${recall < 0.98 ? 'recall < 0.98' : 'not faster'}`,
+      });
+    }
   }
-  const recall = agree / 1000;
-  const bitMs = await median(RUNS, (i) => prefilter.all(qVectors[i]!, qVectors[i]!));
-  record({
-    group: 'store', name: `bit prefilter k×8 + exact rescoring (recall@10 ${recall.toFixed(3)})`, n: N, value: bitMs, floor: rawKnnMs, floorName: 'raw vec0 KNN k=10', unit: 'ms',
-    note: recall >= 0.98 && bitMs < rawKnnMs ? 'faster at recall ≥ 0.98' : 'not adopted: needs recall@10 ≥ 0.98 and to be faster',
-  });
+  raw.exec('DROP TABLE bench_int8');
   raw.exec('DROP TABLE bench_bits');
 
   // ---- the same through a real MCP client over stdio ------------------------------------------------------
@@ -197,16 +215,24 @@ try {
   await client.connect(transport);
   const call = (name: string, args: Record<string, unknown>): Promise<unknown> => client.callTool({ name, arguments: args });
   await call('list_memories', {});
-  const pingMs = await median(RUNS, () => call('ping', {}), 20);
-  const mcpFloor = 'MCP ping + raw';
+  const mcpFloor = 'MCP ping + the raw statement';
   const firstPage = JSON.parse(((await call('list_memories', {})) as { content: { text: string }[] }).content[0]!.text) as { next_cursor: string };
-  record(
-    { group: 'mcp', name: 'list_memories, first page (50)', n: N, value: await median(RUNS, () => call('list_memories', {})), floor: pingMs + rawFirstMs, floorName: mcpFloor, unit: 'ms', target: 1.5 },
-    { group: 'mcp', name: 'list_memories, next page (cursor)', n: N, value: await median(RUNS, () => call('list_memories', { cursor: firstPage.next_cursor })), floor: pingMs + rawFirstMs, floorName: mcpFloor, unit: 'ms', target: 1.5 },
-    { group: 'mcp', name: 'store_memory', n: N, value: await median(RUNS, (i) => call('store_memory', { content: `via mcp ${fresh(i + 5000)}`, category: 'event' })), floor: pingMs + rawInsertMs, floorName: mcpFloor, unit: 'ms', target: 2 },
-    { group: 'mcp', name: 'retrieve_memories semantic', n: N, value: await median(RUNS, (i) => call('retrieve_memories', { query: query(i) })), floor: pingMs + rawKnnMs, floorName: mcpFloor, unit: 'ms', target: 2 },
-    { group: 'mcp', name: 'search_code semantic', n: N, value: await median(RUNS, (i) => call('search_code', { query: query(i) })), floor: pingMs + rawCodeMs, floorName: mcpFloor, unit: 'ms', target: 2 },
-  );
+  const ping = (): Promise<unknown> => call('ping', {});
+  const viaMcp = async (name: string, runs: number, tool: (i: number) => Promise<unknown>, floor: (i: number) => unknown, floorName: string, target: number): Promise<void> => {
+    const [value, floorMs] = await paired(runs, tool, async (i) => {
+      await ping();
+      floor(i);
+    });
+    record({ group: 'mcp', name, n: N, value, floor: floorMs, floorName, unit: 'ms', target });
+  };
+  await viaMcp('list_memories, first page (50)', RUNS, () => call('list_memories', {}), () => parseAll(rawFirst.all()), mcpFloor, 1.5);
+  await viaMcp('list_memories, next page (cursor)', RUNS, () => call('list_memories', { cursor: firstPage.next_cursor }), () => parseAll(rawFirst.all()), mcpFloor, 1.5);
+  await viaMcp('store_memory (dedupe on)', KNN_RUNS, (i) => call('store_memory', { content: `via mcp ${fresh(i + 5000)}`, category: 'event' }), (i) => {
+    rawKnn.all(Buffer.from(rawVectors[i]!.buffer));
+    rawInsert(RUNS + 2 * KNN_RUNS + 30 + i);
+  }, 'MCP ping + raw KNN + raw insert', 2);
+  await viaMcp('retrieve_memories semantic', KNN_RUNS, (i) => call('retrieve_memories', { query: query(i) }), (i) => rawKnn.all(qVectors[i]!), mcpFloor, 2);
+  await viaMcp('search_code semantic', KNN_RUNS, (i) => call('search_code', { query: query(i) }), (i) => rawCodeKnn.all(qVectors[i]!), mcpFloor, 2);
   const serverRss = peakRssMb(transport.pid ?? undefined);
   await client.close();
   raw.close();

@@ -16,10 +16,14 @@ export interface SqlFragment {
 /** A test of one JSON value, given SQL for its type (json_type's names) and its SQL value. */
 type ValueTest = (type: string, value: string) => SqlFragment;
 
+/**
+ * The value comes first: most rows fail it, and then the type is never asked. A text equals a bound
+ * text only when it is one (an array's JSON text starts with `[`); a number also equals a boolean's 0/1.
+ */
 function equals(v: FilterScalar): ValueTest {
   if (typeof v === 'boolean') return (type) => ({ sql: `${type} = '${v ? 'true' : 'false'}'`, params: [] });
-  if (typeof v === 'number') return (type, value) => ({ sql: `(${type} IN ('integer','real') AND ${value} = ?)`, params: [v] });
-  return (type, value) => ({ sql: `(${type} = 'text' AND ${value} = ?)`, params: [v] });
+  if (typeof v === 'number') return (type, value) => ({ sql: `(${value} = ? AND ${type} IN ('integer','real'))`, params: [v] });
+  return (type, value) => ({ sql: `(${value} = ? AND ${type} = 'text')`, params: [v] });
 }
 
 function anyOf(tests: readonly ValueTest[]): ValueTest {
