@@ -218,12 +218,12 @@ try {
   const mcpFloor = 'MCP ping + the raw statement';
   const firstPage = JSON.parse(((await call('list_memories', {})) as { content: { text: string }[] }).content[0]!.text) as { next_cursor: string };
   const ping = (): Promise<unknown> => call('ping', {});
-  const viaMcp = async (name: string, runs: number, tool: (i: number) => Promise<unknown>, floor: (i: number) => unknown, floorName: string, target: number): Promise<void> => {
+  const viaMcp = async (name: string, runs: number, tool: (i: number) => Promise<unknown>, floor: (i: number) => unknown, floorName: string, target: number, note?: string): Promise<void> => {
     const [value, floorMs] = await paired(runs, tool, async (i) => {
       await ping();
       floor(i);
     });
-    record({ group: 'mcp', name, n: N, value, floor: floorMs, floorName, unit: 'ms', target });
+    record({ group: 'mcp', name, n: N, value, floor: floorMs, floorName, unit: 'ms', target, note });
   };
   await viaMcp('list_memories, first page (50)', RUNS, () => call('list_memories', {}), () => parseAll(rawFirst.all()), mcpFloor, 1.5);
   await viaMcp('list_memories, next page (cursor)', RUNS, () => call('list_memories', { cursor: firstPage.next_cursor }), () => parseAll(rawFirst.all()), mcpFloor, 1.5);
@@ -231,7 +231,8 @@ try {
     rawKnn.all(Buffer.from(rawVectors[i]!.buffer));
     rawInsert(RUNS + 2 * KNN_RUNS + 30 + i);
   }, 'MCP ping + raw KNN + raw insert', 2);
-  await viaMcp('retrieve_memories semantic', KNN_RUNS, (i) => call('retrieve_memories', { query: query(i) }), (i) => rawKnn.all(qVectors[i]!), mcpFloor, 2);
+  await viaMcp('retrieve_memories semantic', KNN_RUNS, (i) => call('retrieve_memories', { query: query(i) }), (i) => rawKnn.all(qVectors[i]!), mcpFloor, 2,
+    'the server runs in a project (its cwd), so it searches that project\'s memories and all memories: two KNN');
   await viaMcp('search_code semantic', KNN_RUNS, (i) => call('search_code', { query: query(i) }), (i) => rawCodeKnn.all(qVectors[i]!), mcpFloor, 2);
   const serverRss = peakRssMb(transport.pid ?? undefined);
   await client.close();

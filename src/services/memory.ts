@@ -95,11 +95,11 @@ export interface MemoryPage {
 
 export type MemorySummary = Omit<Memory, 'content'>;
 
-function toMemory(record: StoredRecord): Memory {
+/** A memory as `list` shows it: metadata only, missing keys defaulted as CALM did. */
+function toSummary(record: StoredRecord): MemorySummary {
   const p = record.payload;
-  const memory: Memory = {
+  const memory: MemorySummary = {
     id: record.id,
-    content: typeof p.content === 'string' ? p.content : record.text,
     category: (p.category as MemoryCategory | undefined) ?? ('unknown' as MemoryCategory),
     importance: typeof p.importance === 'number' ? p.importance : 0.5,
     tags: Array.isArray(p.tags) ? (p.tags as string[]) : [],
@@ -109,6 +109,12 @@ function toMemory(record: StoredRecord): Memory {
   const project = projectOf(p);
   if (project !== undefined) memory.project = project;
   return memory;
+}
+
+function toMemory(record: StoredRecord): Memory {
+  const p = record.payload;
+  const { id, ...rest } = toSummary(record);
+  return { id, content: typeof p.content === 'string' ? p.content : record.text, ...rest };
 }
 
 export class MemoryService {
@@ -205,10 +211,7 @@ export class MemoryService {
     const rows = await this.records.scroll(COLLECTION, { limit: limit + 1, offset, after: from?.after, filter, orderBy: order });
     const page = rows.slice(0, limit);
     const total = filtered && from?.total !== undefined ? from.total : await this.records.count(COLLECTION, filtered ? filter : undefined);
-    const results = page.map((r) => {
-      const { content: _content, ...summary } = toMemory(r);
-      return summary;
-    });
+    const results = page.map(toSummary);
     const out: MemoryPage = { results, count: results.length, total };
     if (rows.length > limit) out.next_cursor = encodeCursor(page[page.length - 1]!, LIST_ORDER_KEY, filters, filtered ? total : undefined);
     return out;
