@@ -21,6 +21,7 @@ import { restoreBackup } from '../src/services/backup/restore.js';
 import { SqliteBackupSource } from '../src/services/backup/sqlite-source.js';
 import { verifyBackup } from '../src/services/backup/verify.js';
 import { openDatabase } from '../src/store/db.js';
+import { median as medianOf, record } from './report.js';
 
 const N = process.argv.includes('--quick') ? 10_000 : 100_000;
 const RUNS = 3;
@@ -30,14 +31,7 @@ for (const k of Object.keys(env)) if (k.startsWith('CALM_') && !['CALM_HOME', 'C
 const config = loadConfig(env);
 
 async function median(label: string, fn: (run: number) => Promise<void> | void): Promise<number> {
-  const times: number[] = [];
-  for (let run = 0; run < RUNS; run++) {
-    const start = performance.now();
-    await fn(run);
-    times.push(performance.now() - start);
-  }
-  times.sort((a, b) => a - b);
-  const m = times[Math.floor(RUNS / 2)]!;
+  const m = await medianOf(RUNS, fn, 0);
   console.log(`  ${label.padEnd(44)} ${m.toFixed(0).padStart(7)} ms`);
   return m;
 }
@@ -93,6 +87,12 @@ try {
   ] as const) {
     console.log(`  ${label.padEnd(28)} ${(ms / cp).toFixed(1).padStart(6)}x`);
   }
+  const floorName = `cp of the ${(size / 1024 / 1024).toFixed(0)} MB database file`;
+  record(
+    { group: 'backup', name: 'calm backup create', n: N, value: create, floor: cp, floorName, unit: 'ms' },
+    { group: 'backup', name: 'calm backup verify', n: N, value: verify, floor: cp, floorName, unit: 'ms' },
+    { group: 'backup', name: 'calm backup restore (verify + safety + copy + check)', n: N, value: restore, floor: cp, floorName, unit: 'ms' },
+  );
 } finally {
   rmSync(root, { recursive: true, force: true });
 }

@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { freePort } from '../test/helpers/net.js';
+import { record } from './report.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'dist', 'cli', 'bin.js');
@@ -87,8 +88,11 @@ try {
   console.log(`hooks: ${RUNS} runs per case, ${MEMORIES} memories, active GHAP; process start to exit (ms)`);
   console.log('each case alternates with `node -e ""` runs (its p50 is "node"), so the ratio holds under varying load\n');
   console.log(`${'event'.padEnd(20)}${'daemon'.padEnd(8)}${'p50'.padStart(8)}${'p95'.padStart(8)}${'node'.padStart(8)}${'p50 ×node'.padStart(11)}${'beyond node'.padStart(13)}`);
-  const row = (name: string, daemon: string, r: Timing): void =>
+  const row = (name: string, daemon: string, r: Timing): void => {
+    process.env.CALM_BENCH_REPORT_QUIET = '1';
+    record({ group: 'hooks', name: `calm hook ${name}, daemon ${daemon}`, value: r.p50, floor: r.base50, floorName: 'node -e "" (p50, alternated)', unit: 'ms' });
     console.log(`${name.padEnd(20)}${daemon.padEnd(8)}${r.p50.toFixed(1).padStart(8)}${r.p95.toFixed(1).padStart(8)}${r.base50.toFixed(1).padStart(8)}${(r.p50 / r.base50).toFixed(2).padStart(11)}${(r.p50 - r.base50).toFixed(1).padStart(10)} ms`);
+  };
 
   // daemon down: SessionStart would start one; keep it down by measuring the others first
   for (const [arg, , payload] of cases.slice(1)) row(arg, 'down', measure([CLI, 'hook', arg], JSON.stringify(payload), env));

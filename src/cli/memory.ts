@@ -99,10 +99,11 @@ export function registerMemory(program: Command): void {
     .option('-t, --tags <tags>', 'only memories with any of these tags (comma-separated)', listOption)
     .option('-l, --limit <n>', 'rows per page (1-200)', wholeNumberOption, 50)
     .option('-o, --offset <n>', 'rows to skip', wholeNumberOption, 0)
+    .option('--cursor <cursor>', 'continue after the page that printed this cursor (instead of --offset)')
     .option('--since <date>', 'only memories created at or after this ISO-8601 date or date-time')
     .option('--until <date>', 'only memories created at or before this ISO-8601 date (whole day) or date-time')
     .option('--json', 'print the page as JSON')
-    .action(async (opts: { category?: string; tags?: string[]; limit: number; offset: number; since?: string; until?: string; json?: boolean }) => {
+    .action(async (opts: { category?: string; tags?: string[]; limit: number; offset: number; cursor?: string; since?: string; until?: string; json?: boolean }) => {
       await withApp(async (app) => {
         const page = await app.memory.list(opts);
         print(page, opts, (p) =>
@@ -111,7 +112,8 @@ export function registerMemory(program: Command): void {
             : [
                 table(p.results, ['id', 'category', 'importance', 'tags', 'created_at'], ['ID', 'Category', 'Importance', 'Tags', 'Created']),
                 '',
-                `${p.count} of ${p.total} (offset ${opts.offset})`,
+                `${p.count} of ${p.total}${opts.cursor === undefined ? ` (offset ${opts.offset})` : ''}`,
+                ...(p.next_cursor ? [`next page: --cursor ${p.next_cursor}`] : []),
               ].join('\n'),
         );
       });

@@ -11,6 +11,7 @@ import type { RecordStore, StoredRecord } from '../store/records/record-store.js
 import { nowIso } from '../store/time.js';
 import type { CollectionGuard } from './collection-guard.js';
 import { findDuplicate } from './memory-dedupe.js';
+import { decodeCursor, encodeCursor } from './page-cursor.js';
 import { type CurrentProject, PROJECT_KEY, projectOf, searchProjectFirst, validateScope } from './project-scope.js';
 import { CREATED_TS_KEY, createdRange, memoryCreatedTs } from './memory-time.js';
 import { applyMemoryPatch, historyOf, type MemoryRevision, type UpdateMemoryPatch, type UpdateMemoryResult } from './memory-update.js';
@@ -21,6 +22,8 @@ import {
 } from './validation.js';
 
 const COLLECTION = COLLECTIONS.memories;
+/** `list` pages newest first; migration 7 indexes this key. */
+const LIST_ORDER_KEY = 'created_at';
 
 export interface Memory {
   id: string;
@@ -76,6 +79,8 @@ export interface ListMemoriesInput {
   tags?: string[] | undefined;
   limit?: number | undefined;
   offset?: number | undefined;
+  /** The `next_cursor` of the previous page: continues after it (keyset paging), instead of an offset. */
+  cursor?: string | undefined;
   since?: string | undefined;
   until?: string | undefined;
   /** Only memories at least this important (not a CALM parameter: the dashboard's filter). */
@@ -84,13 +89,21 @@ export interface ListMemoriesInput {
   include_total?: boolean | undefined;
 }
 
+export interface MemoryPage {
+  results: MemorySummary[];
+  count: number;
+  total: number;
+  /** Present when more memories follow: pass it as `cursor` for the next page. */
+  next_cursor?: string;
+}
+
 export type MemorySummary = Omit<Memory, 'content'>;
 
-function toMemory(record: StoredRecord): Memory {
+/** A memory as `list` shows it: metadata only, missing keys defaulted as CALM did. */
+function toSummary(record: StoredRecord): MemorySummary {
   const p = record.payload;
-  const memory: Memory = {
+  const memory: MemorySummary = {
     id: record.id,
-    content: typeof p.content === 'string' ? p.content : record.text,
     category: (p.category as MemoryCategory | undefined) ?? ('unknown' as MemoryCategory),
     importance: typeof p.importance === 'number' ? p.importance : 0.5,
     tags: Array.isArray(p.tags) ? (p.tags as string[]) : [],
@@ -100,6 +113,12 @@ function toMemory(record: StoredRecord): Memory {
   const project = projectOf(p);
   if (project !== undefined) memory.project = project;
   return memory;
+}
+
+function toMemory(record: StoredRecord): Memory {
+  const p = record.payload;
+  const { id, ...rest } = toSummary(record);
+  return { id, content: typeof p.content === 'string' ? p.content : record.text, ...rest };
 }
 
 export class MemoryService {
@@ -162,9 +181,17 @@ export class MemoryService {
     return { results, count: results.length };
   }
 
-  async list(input?: ListMemoriesInput & { include_total?: true }): Promise<{ results: MemorySummary[]; count: number; total: number }>;
-  async list(input: ListMemoriesInput): Promise<{ results: MemorySummary[]; count: number; total?: number }>;
-  async list(input: ListMemoriesInput = {}): Promise<{ results: MemorySummary[]; count: number; total?: number }> {
+  /**
+   * Newest first, ordered in the store so the order holds across pages (CALM sorted each page alone).
+   * Pages by `offset` (CALM's way) or by `cursor`, which continues after the previous page's last memory:
+   * no memory is skipped or repeated while others are stored between pages, and nothing is counted or
+   * skipped over. `total` is the collection's kept count without filters; with filters it is counted on
+   * the first page (and for every offset page) and carried by the cursor after that; `include_total: false`
+   * leaves it out.
+   */
+  async list(input?: ListMemoriesInput & { include_total?: true }): Promise<MemoryPage>;
+  async list(input: ListMemoriesInput): Promise<Omit<MemoryPage, 'total'> & { total?: number }>;
+  async list(input: ListMemoriesInput = {}): Promise<Omit<MemoryPage, 'total'> & { total?: number }> {
     const category = input.category === undefined ? undefined : validateEnum(input.category, MEMORY_CATEGORIES, 'category');
     const tags = input.tags === undefined ? undefined : validateTags(input.tags);
     const limit = validateLimit(input.limit ?? 50, 1, 200);
@@ -172,23 +199,27 @@ export class MemoryService {
     const created = createdRange(input.since, input.until);
     const minImportance = validateUnitInterval(input.min_importance ?? 0, 'min_importance');
     const withTotal = input.include_total !== false;
-
-    if (!(await this.guard.exists(COLLECTION))) return { results: [], count: 0, ...(withTotal ? { total: 0 } : {}) };
     const filter: Record<string, Filter[string]> = {};
     if (category) filter.category = category;
     if (tags && tags.length > 0) filter.tags = { $in: tags };
     if (minImportance > 0) filter.importance = { $gte: minImportance };
     if (created) filter[CREATED_TS_KEY] = created;
-    const [total, rows] = await Promise.all([
-      withTotal ? this.records.count(COLLECTION, filter) : undefined,
-      // ordered in the store, so "newest first" holds across pages (CALM sorted each page alone)
-      this.records.scroll(COLLECTION, { limit, offset, filter, orderBy: { key: 'created_at', direction: 'desc' } }),
-    ]);
-    const results = rows.map((r) => {
-      const { content: _content, ...summary } = toMemory(r);
-      return summary;
-    });
-    return { results, count: results.length, ...(total === undefined ? {} : { total }) };
+    const filters = JSON.stringify(filter);
+    if (input.cursor !== undefined && offset > 0) throw validationError('Give either an offset or a cursor, not both');
+    const from = input.cursor === undefined ? undefined : decodeCursor(input.cursor, filters);
+
+    if (!(await this.guard.exists(COLLECTION))) return { results: [], count: 0, ...(withTotal ? { total: 0 } : {}) };
+    const filtered = Object.keys(filter).length > 0;
+    const order = { key: LIST_ORDER_KEY, direction: 'desc' as const };
+    // one row more than the page says whether another page follows
+    const rows = await this.records.scroll(COLLECTION, { limit: limit + 1, offset, after: from?.after, filter, orderBy: order });
+    const page = rows.slice(0, limit);
+    const total = !withTotal ? undefined
+      : filtered && from?.total !== undefined ? from.total : await this.records.count(COLLECTION, filtered ? filter : undefined);
+    const results = page.map(toSummary);
+    const out: Omit<MemoryPage, 'total'> & { total?: number } = { results, count: results.length, ...(total === undefined ? {} : { total }) };
+    if (rows.length > limit) out.next_cursor = encodeCursor(page[page.length - 1]!, LIST_ORDER_KEY, filters, filtered ? total : undefined);
+    return out;
   }
 
   async get(memoryId: string): Promise<MemoryWithHistory> {

@@ -300,6 +300,25 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    name: 'record store: an index per scroll order (collection, created_at, id) and a record count kept per collection',
+    up(db) {
+      // The index expression must be the one `scroll` writes (a literal path), or SQLite cannot use it.
+      // Triggers also fire for the cascade when a collection is dropped.
+      db.exec(`
+        CREATE INDEX idx_records_created_at ON records(collection, json_extract(payload, '$.created_at'), id);
+        ALTER TABLE record_collections ADD COLUMN record_count INTEGER NOT NULL DEFAULT 0;
+        UPDATE record_collections SET record_count = (SELECT COUNT(*) FROM records WHERE records.collection = record_collections.name);
+        CREATE TRIGGER trg_records_count_insert AFTER INSERT ON records BEGIN
+          UPDATE record_collections SET record_count = record_count + 1 WHERE name = NEW.collection;
+        END;
+        CREATE TRIGGER trg_records_count_delete AFTER DELETE ON records BEGIN
+          UPDATE record_collections SET record_count = record_count - 1 WHERE name = OLD.collection;
+        END;
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

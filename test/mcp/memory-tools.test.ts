@@ -24,7 +24,7 @@ describe('memory tools over MCP', () => {
     assert.deepEqual(params('store_memory'), ['allow_duplicate', 'category', 'content', 'global', 'importance', 'tags']);
     assert.deepEqual(byName.store_memory?.inputSchema.required, ['content', 'category']);
     assert.deepEqual(params('retrieve_memories'), ['category', 'limit', 'min_importance', 'query', 'scope', 'search_mode', 'since', 'until']);
-    assert.deepEqual(params('list_memories'), ['category', 'limit', 'offset', 'since', 'tags', 'until']);
+    assert.deepEqual(params('list_memories'), ['category', 'cursor', 'limit', 'offset', 'since', 'tags', 'until']);
     assert.deepEqual(params('update_memory'), ['category', 'content', 'importance', 'memory_id', 'tags']);
     assert.deepEqual(params('delete_memory'), ['memory_id']);
     assert.deepEqual(params('ping'), []);

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import * as sqliteVec from 'sqlite-vec';
 import { migrate, openDatabase, schemaVersion, tableCounts } from '../../src/store/db.js';
 import { type Migration, MIGRATIONS, SCHEMA_VERSION } from '../../src/store/migrations.js';
 import { REPO_ROOT, tempHome, type TempHome } from '../helpers/home.js';
+import { SqliteVecRecordStore } from '../../src/store/records/sqlite-vec/index.js';
 
 const CALM_TABLES = [
   'call_graph', 'counters', 'gate_passes', 'ghap_entries', 'git_index_state', 'indexed_files', 'phase_transitions',
@@ -57,6 +61,54 @@ describe('database', () => {
     assert.equal(migrate(db, (from, pending) => before.push(from, ...pending.map((m) => m.version)), [...MIGRATIONS, extra(103), extra(102), extra(101)]), 103);
     assert.deepEqual(before, [103, 102]);
     assert.ok(db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'extra_102'").get());
+    db.close();
+  });
+
+  test('migration 7 on an existing database: the scroll-order index, record counts, and triggers that keep them', async () => {
+    const file = join(t.calmHome, 'metadata.db');
+    // a database as calm left it at schema 6, with records in two collections
+    mkdirSync(t.calmHome, { recursive: true });
+    const old = new Database(file);
+    sqliteVec.load(old);
+    migrate(old, undefined, MIGRATIONS.filter((m) => m.version <= 6));
+    old.exec(`CREATE VIRTUAL TABLE vec_memories_1 USING vec0(embedding float[2] distance_metric=cosine);
+      CREATE VIRTUAL TABLE fts_memories USING fts5(text, content='', contentless_delete=1)`);
+    const at = '2025-01-01T00:00:00.000Z';
+    for (const name of ['memories', 'values']) {
+      old.prepare("INSERT INTO record_collections (name, embedder, dim, vec_table, fts_table, created_at, updated_at) VALUES (?, 'hash-v1', 2, ?, ?, ?, ?)")
+        .run(name, `vec_${name}_1`, `fts_${name}`, at, at);
+    }
+    const addRecord = old.prepare('INSERT INTO records (collection, id, text, payload, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)');
+    for (let i = 0; i < 5; i++) addRecord.run('memories', `m${i}`, `memory ${i}`, JSON.stringify({ created_at: `2025-01-0${i + 1}T00:00:00.000Z` }), at, at);
+    addRecord.run('values', 'v0', 'value', JSON.stringify({ created_at: at }), at, at);
+    old.close();
+
+    const db = openDatabase(file);
+    assert.equal(schemaVersion(db), SCHEMA_VERSION);
+    const index = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'idx_records_created_at'").pluck().get() as string | undefined;
+    assert.match(index ?? '', /json_extract\(payload, '\$\.created_at'\)/);
+    const counts = (): Record<string, number> =>
+      Object.fromEntries((db.prepare('SELECT name, record_count FROM record_collections').all() as { name: string; record_count: number }[]).map((r) => [r.name, r.record_count]));
+    assert.deepEqual(counts(), { memories: 5, values: 1 });
+    // the query the store writes for "newest first" walks the new index instead of sorting
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN SELECT id FROM records r WHERE r.collection = 'memories'
+        AND json_extract(r.payload, '$.created_at') <= ? ORDER BY json_extract(r.payload, '$.created_at') DESC, r.id DESC LIMIT 5`)
+      .all('2025-01-03') as { detail: string }[]).map((r) => r.detail).join(' ');
+    assert.match(plan, /USING (COVERING )?INDEX idx_records_created_at \(collection=\? AND <expr><\?\)/);
+    assert.doesNotMatch(plan, /TEMP B-TREE/);
+    // the store reads and pages the migrated data, and the triggers keep the counts
+    const store = new SqliteVecRecordStore(db);
+    assert.equal(await store.count('memories'), 5);
+    const newest = await store.scroll('memories', { limit: 2, orderBy: { key: 'created_at', direction: 'desc' } });
+    assert.deepEqual(newest.map((r) => r.id), ['m4', 'm3']);
+    const next = await store.scroll('memories', { limit: 2, orderBy: { key: 'created_at', direction: 'desc' }, after: { key: newest[1]!.payload.created_at as string, id: 'm3' } });
+    assert.deepEqual(next.map((r) => r.id), ['m2', 'm1']);
+    await store.upsert('memories', [{ id: 'm5', text: 'memory 5', payload: { created_at: at }, vector: new Float32Array([1, 0]) }]);
+    assert.equal(await store.delete('memories', { ids: ['m0', 'm1'] }), 2);
+    assert.deepEqual(counts(), { memories: 4, values: 1 });
+    assert.equal(await store.count('memories'), db.prepare("SELECT COUNT(*) FROM records WHERE collection = 'memories'").pluck().get());
+    await store.dropCollection('values');
+    assert.deepEqual(counts(), { memories: 4 });
     db.close();
   });
 

@@ -59,6 +59,7 @@ export function registerMemoryTools(server: McpServer, app: App, log: Logger): v
         tags: z.array(z.string()).optional().describe('Optional tags filter (matches any)'),
         limit: z.number().int().optional().describe('Maximum results (1-200, default 50)'),
         offset: z.number().int().optional().describe('Pagination offset (default 0)'),
+        cursor: z.string().optional().describe("The previous page's next_cursor: continues after it, even while memories are added (instead of offset)"),
         since: z.string().optional().describe('Only memories created at or after this ISO-8601 date or date-time (UTC when no zone)'),
         until: z.string().optional().describe('Only memories created at or before this ISO-8601 date (the whole day) or date-time'),
       },

@@ -53,9 +53,20 @@ export interface SearchOptions {
   readonly withVectors?: boolean;
 }
 
+/** Where a keyset page ends: the last record's sort key (when ordered by a payload key) and id. */
+export interface ScrollPosition {
+  readonly key?: string | number | null | undefined;
+  readonly id: string;
+}
+
 export interface ScrollOptions {
   readonly limit: number;
   readonly offset?: number;
+  /**
+   * Keyset paging: only records after this position in the scroll order (combine with `offset` 0).
+   * Unlike an offset, a page boundary stays put while records are added or removed in front of it.
+   */
+  readonly after?: ScrollPosition | undefined;
   readonly filter?: Filter | undefined;
   /** Order by a payload field (numbers or ISO strings); ties and the default order are by id. */
   readonly orderBy?: { readonly key: string; readonly direction?: 'asc' | 'desc' } | undefined;

@@ -832,6 +832,60 @@ export function recordStoreContract(
         assert.deepEqual(await store.scroll('memories', { limit: 10, filter: { group: 7 } }), []);
       });
 
+      /** Every page continues after the last record of the one before (keyset paging). */
+      const keysetPages = async (
+        options: { limit: number; orderBy?: { key: string; direction?: 'asc' | 'desc' }; filter?: Filter },
+        between?: (page: number) => Promise<void>,
+      ): Promise<StoredRecord[]> => {
+        const all: StoredRecord[] = [];
+        for (let page = 0; ; page++) {
+          const last = all[all.length - 1];
+          const key = options.orderBy && last ? (last.payload[options.orderBy.key] as string | number | undefined) ?? null : undefined;
+          const got = await store.scroll('memories', { ...options, after: last ? { key, id: last.id } : undefined });
+          assert.ok(got.length <= options.limit);
+          all.push(...got);
+          if (got.length < options.limit) break;
+          await between?.(page);
+        }
+        return all;
+      };
+
+      it('scroll continues after a position: the same records as one page, with ties, missing keys and filters', async () => {
+        const records = await setup();
+        // two records without the sort key: they sort first ascending and last descending
+        await store.upsert('memories', [
+          { id: 'nokey-a', text: 'no key a', payload: { group: 1 }, vector: records[0]!.vector },
+          { id: 'nokey-b', text: 'no key b', payload: { group: 1 }, vector: records[1]!.vector },
+        ]);
+        for (const orderBy of [undefined, { key: 'tie' }, { key: 'tie', direction: 'desc' as const }, { key: 'at', direction: 'desc' as const }, { key: 'rank' }]) {
+          const whole = ids(await store.scroll('memories', { limit: 100, orderBy }));
+          for (const limit of [1, 3, 7]) {
+            assert.deepEqual(ids(await keysetPages({ limit, orderBy })), whole, `${JSON.stringify(orderBy)} in pages of ${limit}`);
+          }
+          const filtered = ids(await store.scroll('memories', { limit: 100, orderBy, filter: { group: 1 } }));
+          assert.deepEqual(ids(await keysetPages({ limit: 2, orderBy, filter: { group: 1 } })), filtered, `${JSON.stringify(orderBy)} filtered`);
+        }
+      });
+
+      it('keyset pages neither skip nor repeat a record while records are added in front of the cursor', async () => {
+        const records = await setup();
+        const before = new Set(records.map((r) => r.id));
+        let added = 0;
+        const seen = await keysetPages({ limit: 4, orderBy: { key: 'at', direction: 'desc' } }, async () => {
+          // newer than everything: they land before the position already passed
+          added += 1;
+          await store.upsert('memories', [{ id: `new${added}`, text: 'new', payload: { at: new Date(Date.UTC(2030, 0, added)).toISOString() }, vector: records[0]!.vector }]);
+        });
+        assert.equal(new Set(ids(seen)).size, seen.length, 'no record twice');
+        assert.deepEqual(ids(seen).filter((id) => before.has(id)).sort(), [...before].sort(), 'every record that was there');
+        assert.ok(added > 0);
+      });
+
+      it('scroll refuses an offset together with a position', async () => {
+        await setup();
+        await rejectsWith(store.scroll('memories', { limit: 5, offset: 2, after: { id: 's01' } }), 'validation_error');
+      });
+
       it('scroll rejects a bad orderBy key and a negative offset', async () => {
         await setup();
         await rejectsWith(store.scroll('memories', { limit: 5, orderBy: { key: 'bad-key' } }), 'validation_error');

@@ -317,6 +317,7 @@ export class QdrantRecordStore implements RecordStore {
     checkLimit(options.limit);
     const offset = options.offset ?? 0;
     if (!Number.isInteger(offset) || offset < 0) throw new CalmError('validation_error', `Offset ${offset} must be >= 0.`);
+    if (options.after && offset > 0) throw new CalmError('validation_error', 'Give either an offset or a position to continue after, not both.');
     const key = options.orderBy?.key;
     if (key !== undefined) parseFilter({ [key]: 0 }); // validates the field name
     if (filter === null) return [];
@@ -326,8 +327,11 @@ export class QdrantRecordStore implements RecordStore {
       for (const p of page) entries.push({ id: toRecord(p).id, key: key !== undefined ? p.payload?.[key] : undefined });
     }
     const dir = options.orderBy?.direction === 'desc' ? -1 : 1;
-    entries.sort((a, b) => dir * (compareKeys(a.key, b.key) || cmp(a.id, b.id)));
-    const wanted = entries.slice(offset, offset + options.limit).map((e) => e.id);
+    const order = (a: { id: string; key: unknown }, b: { id: string; key: unknown }): number => dir * (compareKeys(a.key, b.key) || cmp(a.id, b.id));
+    entries.sort(order);
+    const after = options.after;
+    const from = after ? entries.filter((e) => order(e, { id: after.id, key: key !== undefined ? after.key : undefined }) > 0) : entries;
+    const wanted = from.slice(offset, offset + options.limit).map((e) => e.id);
     const points = await this.api.retrieve(name, wanted, payloadSelector(options.withVectors));
     return wanted.flatMap((id) => {
       const p = points.get(id);

@@ -1,4 +1,11 @@
-/** @module Translates a parsed filter into a SQL condition over `records.payload` (alias `r`). */
+/**
+ * @module Translates a parsed filter into a SQL condition over `records.payload` (alias `r`).
+ *
+ * A field matches when it is the value, or an array holding it. The scalar case is tested with
+ * json_type/json_extract on a literal path (field names are validated: letters, digits, underscores),
+ * which SQLite answers from one parse of the payload; json_each, several times dearer per row, only runs
+ * for fields that are arrays. Objects never match a scalar.
+ */
 import type { Condition, FilterScalar } from '../filter.js';
 
 export interface SqlFragment {
@@ -6,42 +13,61 @@ export interface SqlFragment {
   readonly params: unknown[];
 }
 
-function typeTest(value: FilterScalar): { sql: string; params: unknown[] } {
-  if (typeof value === 'boolean') return { sql: value ? "je.type = 'true'" : "je.type = 'false'", params: [] };
-  if (typeof value === 'number') return { sql: "(je.type IN ('integer','real') AND je.value = ?)", params: [value] };
-  return { sql: "(je.type = 'text' AND je.value = ?)", params: [value] };
+/** A test of one JSON value, given SQL for its type (json_type's names) and its SQL value. */
+type ValueTest = (type: string, value: string) => SqlFragment;
+
+/**
+ * The value comes first: most rows fail it, and then the type is never asked. A text equals a bound
+ * text only when it is one (an array's JSON text starts with `[`); a number also equals a boolean's 0/1.
+ */
+function equals(v: FilterScalar): ValueTest {
+  if (typeof v === 'boolean') return (type) => ({ sql: `${type} = '${v ? 'true' : 'false'}'`, params: [] });
+  if (typeof v === 'number') return (type, value) => ({ sql: `(${value} = ? AND ${type} IN ('integer','real'))`, params: [v] });
+  return (type, value) => ({ sql: `(${value} = ? AND ${type} = 'text')`, params: [v] });
 }
 
-/** json_each walks an array's elements, or yields a scalar once; objects are excluded so `{k:{...}}` never matches a scalar. */
-function elementExists(key: string, test: SqlFragment): SqlFragment {
-  const path = `$.${key}`;
+function anyOf(tests: readonly ValueTest[]): ValueTest {
+  return (type, value) => {
+    const parts = tests.map((t) => t(type, value));
+    return { sql: `(${parts.map((p) => p.sql).join(' OR ')})`, params: parts.flatMap((p) => p.params) };
+  };
+}
+
+function inRange(c: Extract<Condition, { kind: 'range' }>): ValueTest {
+  return (type, value) => {
+    const bounds: string[] = [`${type} IN ('integer','real')`];
+    const params: unknown[] = [];
+    for (const [op, sql] of [['gt', '>'], ['gte', '>='], ['lt', '<'], ['lte', '<=']] as const) {
+      const bound = c[op];
+      if (bound !== undefined) {
+        bounds.push(`${value} ${sql} ?`);
+        params.push(bound);
+      }
+    }
+    return { sql: `(${bounds.join(' AND ')})`, params };
+  };
+}
+
+/** The field is a matching value, or an array with a matching element. */
+function fieldMatches(key: string, test: ValueTest): SqlFragment {
+  const path = `'$.${key}'`;
+  const type = `json_type(r.payload, ${path})`;
+  const scalar = test(type, `json_extract(r.payload, ${path})`);
+  const element = test('je.type', 'je.value');
   return {
-    sql: `EXISTS (SELECT 1 FROM json_each(r.payload, ?) je WHERE json_type(r.payload, ?) != 'object' AND ${test.sql})`,
-    params: [path, path, ...test.params],
+    sql: `(${scalar.sql} OR (${type} = 'array' AND EXISTS (SELECT 1 FROM json_each(r.payload, ${path}) je WHERE ${element.sql})))`,
+    params: [...scalar.params, ...element.params],
   };
 }
 
 function conditionToSql(c: Condition): SqlFragment {
   switch (c.kind) {
     case 'match':
-      return elementExists(c.key, typeTest(c.value));
-    case 'any': {
-      if (c.values.length === 0) return { sql: '0', params: [] };
-      const parts = c.values.map(typeTest);
-      return elementExists(c.key, { sql: `(${parts.map((p) => p.sql).join(' OR ')})`, params: parts.flatMap((p) => p.params) });
-    }
-    case 'range': {
-      const bounds: string[] = ["je.type IN ('integer','real')"];
-      const params: unknown[] = [];
-      for (const [op, sql] of [['gt', '>'], ['gte', '>='], ['lt', '<'], ['lte', '<=']] as const) {
-        const bound = c[op];
-        if (bound !== undefined) {
-          bounds.push(`je.value ${sql} ?`);
-          params.push(bound);
-        }
-      }
-      return elementExists(c.key, { sql: `(${bounds.join(' AND ')})`, params });
-    }
+      return fieldMatches(c.key, equals(c.value));
+    case 'any':
+      return c.values.length === 0 ? { sql: '0', params: [] } : fieldMatches(c.key, anyOf(c.values.map(equals)));
+    case 'range':
+      return fieldMatches(c.key, inRange(c));
   }
 }
 

@@ -4,6 +4,7 @@
  * covers a record, its vector and its index entry, and one online backup captures them all.
  */
 import { CalmError } from '../../../errors.js';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../../db.js';
 import { nowIso } from '../../time.js';
 import { assertCollectionName } from '../collections.js';
@@ -11,10 +12,10 @@ import { embedderMismatch } from '../embedder-mismatch.js';
 import { type Filter, parseFilter } from '../filter.js';
 import type {
   CollectionInfo, CollectionSpec, CollectionWrite, ConsistencyReport, RecordInput, RecordStore, ReembedVector, ScoredRecord, ScrollOptions,
-  SearchOptions, StoredRecord,
+  ScrollPosition, SearchOptions, StoredRecord,
 } from '../record-store.js';
 import { validateRecordBatch } from '../validate-batch.js';
-import { filterToSql } from './filter-to-sql.js';
+import { filterToSql, type SqlFragment } from './filter-to-sql.js';
 
 interface CollectionRow {
   name: string;
@@ -25,6 +26,8 @@ interface CollectionRow {
   pending_embedder: string | null;
   pending_dim: number | null;
   pending_vec_table: string | null;
+  /** Kept by triggers on `records` (migration 7), so counting never scans. */
+  record_count: number;
 }
 
 interface RecordRow {
@@ -74,17 +77,50 @@ function checkLimit(limit: number, max = Number.MAX_SAFE_INTEGER): void {
   }
 }
 
+/**
+ * The conditions that select what follows `after`, in scroll order, as parts run one after the other:
+ * the key's range comes first, alone, so SQLite walks the index from there (a row-value comparison or an
+ * OR around it would make it scan from the top); NULL sort keys are a part of their own for the same reason.
+ */
+function keysetParts(sortExpr: string | null, desc: boolean, after: ScrollPosition | undefined): SqlFragment[] {
+  if (!after) return [{ sql: '1', params: [] }];
+  if (sortExpr === null) return [{ sql: 'r.id > ?', params: [after.id] }];
+  const key = after.key ?? null;
+  if (desc) {
+    return key === null
+      ? [{ sql: `${sortExpr} IS NULL AND r.id < ?`, params: [after.id] }]
+      : [{ sql: `${sortExpr} <= ? AND (${sortExpr} < ? OR r.id < ?)`, params: [key, key, after.id] }, { sql: `${sortExpr} IS NULL`, params: [] }];
+  }
+  return key === null
+    ? [{ sql: `${sortExpr} IS NULL AND r.id > ?`, params: [after.id] }, { sql: `${sortExpr} IS NOT NULL`, params: [] }]
+    : [{ sql: `${sortExpr} >= ? AND (${sortExpr} > ? OR r.id > ?)`, params: [key, key, after.id] }];
+}
+
 export class SqliteVecRecordStore implements RecordStore {
   readonly backend = 'embedded' as const;
   /** Where this process's re-embedding pass has got to, per collection (rid order). */
   private readonly reembedCursor = new Map<string, number>();
 
+  /** Prepared statements of the hot paths by SQL text: compiling one costs more than a small query. */
+  private readonly statements = new Map<string, Statement>();
+
   constructor(private readonly db: Db) {}
+
+  /** A cached statement; callers never toggle its modes (pluck, raw) unless every caller of that SQL does. */
+  private prepared(sql: string): Statement {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      if (this.statements.size >= 500) this.statements.clear(); // filters vary in shape, not in values: this stays small
+      stmt = this.db.prepare(sql);
+      this.statements.set(sql, stmt);
+    }
+    return stmt;
+  }
 
   // ---- collections -------------------------------------------------------------------------
 
   private row(name: string): CollectionRow | undefined {
-    return this.db.prepare('SELECT * FROM record_collections WHERE name = ?').get(name) as CollectionRow | undefined;
+    return this.prepared('SELECT * FROM record_collections WHERE name = ?').get(name) as CollectionRow | undefined;
   }
 
   private require(name: string): CollectionRow {
@@ -95,7 +131,7 @@ export class SqliteVecRecordStore implements RecordStore {
   }
 
   private toInfo(row: CollectionRow): CollectionInfo {
-    const count = (this.db.prepare('SELECT COUNT(*) AS n FROM records WHERE collection = ?').get(row.name) as { n: number }).n;
+    const count = row.record_count;
     const pending = row.pending_embedder && row.pending_dim && row.pending_vec_table
       ? { embedder: row.pending_embedder, dim: row.pending_dim, done: this.vecCount(row.pending_vec_table) }
       : undefined;
@@ -184,16 +220,16 @@ export class SqliteVecRecordStore implements RecordStore {
   private writeRecords(meta: CollectionRow, records: readonly RecordInput[]): void {
     if (records.length === 0) return;
     const name = meta.name;
-    const findRid = this.db.prepare('SELECT rid FROM records WHERE collection = ? AND id = ?').pluck();
-    const insert = this.db.prepare(
+    const findRid = this.prepared('SELECT rid FROM records WHERE collection = ? AND id = ?').pluck();
+    const insert = this.prepared(
       'INSERT INTO records (collection, id, text, payload, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
     );
-    const update = this.db.prepare('UPDATE records SET text = ?, payload = ?, updated_at = ? WHERE rid = ?');
-    const delVec = this.db.prepare(`DELETE FROM "${meta.vec_table}" WHERE rowid = ?`);
-    const addVec = this.db.prepare(`INSERT INTO "${meta.vec_table}" (rowid, embedding) VALUES (?, ?)`);
-    const delFts = this.db.prepare(`DELETE FROM "${meta.fts_table}" WHERE rowid = ?`);
-    const addFts = this.db.prepare(`INSERT INTO "${meta.fts_table}" (rowid, text) VALUES (?, ?)`);
-    const delPending = meta.pending_vec_table ? this.db.prepare(`DELETE FROM "${meta.pending_vec_table}" WHERE rowid = ?`) : null;
+    const update = this.prepared('UPDATE records SET text = ?, payload = ?, updated_at = ? WHERE rid = ?');
+    const delVec = this.prepared(`DELETE FROM "${meta.vec_table}" WHERE rowid = ?`);
+    const addVec = this.prepared(`INSERT INTO "${meta.vec_table}" (rowid, embedding) VALUES (?, ?)`);
+    const delFts = this.prepared(`DELETE FROM "${meta.fts_table}" WHERE rowid = ?`);
+    const addFts = this.prepared(`INSERT INTO "${meta.fts_table}" (rowid, text) VALUES (?, ?)`);
+    const delPending = meta.pending_vec_table ? this.prepared(`DELETE FROM "${meta.pending_vec_table}" WHERE rowid = ?`) : null;
     const now = nowIso();
     for (const r of records) {
       const payload = JSON.stringify(r.payload);
@@ -283,9 +319,7 @@ export class SqliteVecRecordStore implements RecordStore {
     const conditions = parseFilter(options.filter);
     let rows: (RecordRow & { distance: number })[];
     if (conditions.length === 0) {
-      rows = this.db
-        .prepare(
-          `WITH knn AS (SELECT rowid AS rid, distance FROM "${meta.vec_table}" WHERE embedding MATCH ? AND k = ?)
+      rows = this.prepared(`WITH knn AS (SELECT rowid AS rid, distance FROM "${meta.vec_table}" WHERE embedding MATCH ? AND k = ?)
            SELECT ${RECORD_COLUMNS}, knn.distance FROM knn JOIN records r ON r.rid = knn.rid ORDER BY knn.distance, r.id`,
         )
         .all(toBlob(vector), options.limit) as (RecordRow & { distance: number })[];
@@ -293,9 +327,7 @@ export class SqliteVecRecordStore implements RecordStore {
       // The filter runs inside the KNN (`rowid IN`), so the top-k comes from the matching rows only:
       // a post-filtered KNN could return fewer than `limit` matches.
       const where = filterToSql(conditions);
-      rows = this.db
-        .prepare(
-          `WITH knn AS (
+      rows = this.prepared(`WITH knn AS (
              SELECT rowid AS rid, distance FROM "${meta.vec_table}"
               WHERE embedding MATCH ? AND k = ?
                 AND rowid IN (SELECT r.rid FROM records r WHERE r.collection = ? AND ${where.sql}))
@@ -315,9 +347,7 @@ export class SqliteVecRecordStore implements RecordStore {
     const match = toFtsQuery(query);
     if (match === null) return [];
     const where = filterToSql(parseFilter(options.filter));
-    const rows = this.db
-      .prepare(
-        `SELECT ${RECORD_COLUMNS}, bm25("${meta.fts_table}") AS rank
+    const rows = this.prepared(`SELECT ${RECORD_COLUMNS}, bm25("${meta.fts_table}") AS rank
            FROM "${meta.fts_table}" JOIN records r ON r.rid = "${meta.fts_table}".rowid
           WHERE "${meta.fts_table}" MATCH ? AND r.collection = ? AND ${where.sql}
           ORDER BY rank, r.id LIMIT ?`,
@@ -333,31 +363,43 @@ export class SqliteVecRecordStore implements RecordStore {
     });
   }
 
+  /**
+   * Pages in the order of a payload key (then id) or of id. The sort key is written into the SQL as a
+   * literal path, so the expression indexes of migration 7 serve it; `after` continues from a position
+   * (keyset paging) and never counts or skips rows. Records without the key sort first ascending, last
+   * descending, as SQLite orders NULL; the query is split around them so each part can walk an index.
+   */
   async scroll(name: string, options: ScrollOptions): Promise<StoredRecord[]> {
     const meta = this.require(name);
     checkLimit(options.limit);
     const offset = options.offset ?? 0;
     if (!Number.isInteger(offset) || offset < 0) throw new CalmError('validation_error', `Offset ${offset} must be >= 0.`);
+    if (options.after && offset > 0) throw new CalmError('validation_error', 'Give either an offset or a position to continue after, not both.');
     const where = filterToSql(parseFilter(options.filter));
-    let order = 'r.id ASC';
-    const params: unknown[] = [];
+    let sortExpr: string | null = null;
     if (options.orderBy) {
-      parseFilter({ [options.orderBy.key]: 0 }); // validates the field name
-      const dir = options.orderBy.direction === 'desc' ? 'DESC' : 'ASC';
-      order = `json_extract(r.payload, ?) ${dir}, r.id ${dir}`;
-      params.push(`$.${options.orderBy.key}`);
+      parseFilter({ [options.orderBy.key]: 0 }); // validates the field name, so it is safe as a literal
+      sortExpr = `json_extract(r.payload, '$.${options.orderBy.key}')`;
     }
-    const rows = this.db
-      .prepare(`SELECT ${RECORD_COLUMNS} FROM records r WHERE r.collection = ? AND ${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?`)
-      .all(name, ...where.params, ...params, options.limit, offset) as RecordRow[];
+    const desc = sortExpr !== null && options.orderBy?.direction === 'desc';
+    const dir = desc ? 'DESC' : 'ASC';
+    const order = sortExpr ? `${sortExpr} ${dir}, r.id ${dir}` : 'r.id ASC';
+    const rows: RecordRow[] = [];
+    for (const part of keysetParts(sortExpr, desc, options.after)) {
+      const left = options.limit - rows.length;
+      if (left <= 0) break;
+      rows.push(...(this.prepared(`SELECT ${RECORD_COLUMNS} FROM records r WHERE r.collection = ? AND ${where.sql} AND ${part.sql} ORDER BY ${order} LIMIT ? OFFSET ?`)
+        .all(name, ...where.params, ...part.params, left, offset) as RecordRow[]));
+    }
     return this.withVectors(meta, rows, options.withVectors);
   }
 
   async count(name: string, filter?: Filter): Promise<number> {
-    this.require(name);
-    const where = filterToSql(parseFilter(filter));
-    return (this.db
-      .prepare(`SELECT COUNT(*) AS n FROM records r WHERE r.collection = ? AND ${where.sql}`)
+    const meta = this.require(name);
+    const conditions = parseFilter(filter);
+    if (conditions.length === 0) return meta.record_count; // kept by migration 7's triggers
+    const where = filterToSql(conditions);
+    return (this.prepared(`SELECT COUNT(*) AS n FROM records r WHERE r.collection = ? AND ${where.sql}`)
       .get(name, ...where.params) as { n: number }).n;
   }
 
@@ -365,8 +407,7 @@ export class SqliteVecRecordStore implements RecordStore {
     const meta = this.require(name);
     const byId = new Map<string, RecordRow>();
     for (const part of chunks(ids, 500)) {
-      const rows = this.db
-        .prepare(`SELECT ${RECORD_COLUMNS} FROM records r WHERE r.collection = ? AND r.id IN (${part.map(() => '?').join(',')})`)
+      const rows = this.prepared(`SELECT ${RECORD_COLUMNS} FROM records r WHERE r.collection = ? AND r.id IN (${part.map(() => '?').join(',')})`)
         .all(name, ...part) as RecordRow[];
       for (const row of rows) byId.set(row.id, row);
     }
