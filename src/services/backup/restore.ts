@@ -13,6 +13,7 @@ import type { CalmConfig } from '../../config.js';
 import { CalmError } from '../../errors.js';
 import { SCHEMA_VERSION } from '../../store/migrations.js';
 import { daemonStatus } from '../daemon.js';
+import { findBackup } from './catalog.js';
 import { createBackup } from './create.js';
 import type { ImportDeps } from './export-import.js';
 import type { NotIncluded } from './manifest.js';
@@ -26,6 +27,8 @@ export interface RestoreOptions {
   /** Called before each step; a test hook pauses here so a kill can land between steps. */
   readonly onStep?: (step: RestoreStep) => void | Promise<void>;
   readonly qdrantStore?: ImportDeps;
+  /** CALM's backups only: import the SQLite part without the Qdrant snapshots. */
+  readonly skipQdrant?: boolean;
 }
 
 export interface RestoreResult {
@@ -40,6 +43,10 @@ export interface RestoreResult {
 }
 
 export async function restoreBackup(config: CalmConfig, name: string, options: RestoreOptions = {}): Promise<RestoreResult> {
+  if (findBackup(config, name).kind === 'calm') {
+    const { restoreCalmBackup } = await import('./restore-calm-backup.js');
+    return restoreCalmBackup(config, name, { skipQdrant: options.skipQdrant ?? false });
+  }
   const step = async (s: RestoreStep): Promise<void> => {
     await options.onStep?.(s);
   };
