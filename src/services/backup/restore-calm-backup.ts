@@ -19,15 +19,15 @@ import { join } from 'node:path';
 import { createApp } from '../../app.js';
 import type { CalmConfig } from '../../config.js';
 import { CalmError } from '../../errors.js';
-import { createQdrantClient } from '../../store/records/qdrant/index.js';
-import { daemonStatus } from '../daemon.js';
+import { createQdrantClient } from '../../store/records/qdrant/client.js';
+import { daemonStatus, isProcessAlive } from '../daemon.js';
 import { type ImportCalmResult, importCalm } from '../import-calm.js';
 import { IMPORTED_COLLECTIONS, SKIPPED_COLLECTIONS } from '../import-calm/calm-collections.js';
 import { existingCalmBackup, SNAPSHOT_SUFFIX, verifyCalmBackup } from './calm-backups.js';
 import { stagingDir } from './catalog.js';
 import { createBackup } from './create.js';
 import { sha256File } from './manifest.js';
-import type { RestoreResult } from './restore.js';
+import type { RestoreResult } from './restore-result.js';
 import { qdrantClient } from './sources.js';
 import { SQLITE_FILE, SqliteBackupSource } from './sqlite-source.js';
 import { describeProblems } from './verify.js';
@@ -42,7 +42,7 @@ export interface CalmRestoreResult extends RestoreResult {
   readonly imported: { readonly collections: ImportCalmResult['collections']; readonly tables: ImportCalmResult['tables'] };
 }
 
-/** Temporary collections: `calm-restore-<pid>-<ms>-<collection>` (a killed restore's are recognisable). */
+/** Temporary collections: `calm-restore-<pid>-<ms>-<collection>` (a killed restore's are deleted by the next). */
 const tempCollection = (collection: string): string => `calm-restore-${process.pid}-${Date.now()}-${collection}`;
 
 export async function restoreCalmBackup(config: CalmConfig, name: string, options: RestoreCalmOptions = {}): Promise<CalmRestoreResult> {
@@ -68,9 +68,10 @@ export async function restoreCalmBackup(config: CalmConfig, name: string, option
   const upload = options.skipQdrant ? [] : wanted;
   if (options.skipQdrant) for (const c of wanted) notIncluded.push({ what: `snapshot of ${c}`, reason: '--skip-qdrant' });
   const snapshots = qdrantClient(config);
+  let existing: string[] = [];
   if (upload.length > 0) {
     try {
-      await snapshots.listCollections();
+      existing = await snapshots.listCollections();
     } catch (e) {
       throw new CalmError(
         'not_available',
@@ -89,6 +90,11 @@ export async function restoreCalmBackup(config: CalmConfig, name: string, option
   const staging = stagingDir(config);
   const temps: string[] = [];
   const client = await createQdrantClient({ url: config.qdrantUrl, apiKey: config.qdrantApiKey || undefined });
+  // temporary collections of restores that were killed
+  for (const c of existing) {
+    const pid = /^calm-restore-(\d+)-/.exec(c)?.[1];
+    if (pid && !isProcessAlive(Number(pid))) await client.deleteCollection(c).catch(() => undefined);
+  }
   let imported: ImportCalmResult;
   try {
     const tmpDb = join(staging, SQLITE_FILE);

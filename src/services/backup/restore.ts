@@ -17,6 +17,7 @@ import { findBackup } from './catalog.js';
 import { createBackup } from './create.js';
 import type { ImportDeps } from './export-import.js';
 import type { NotIncluded } from './manifest.js';
+import type { RestoreResult } from './restore-result.js';
 import type { SourceRestoreReport } from './source.js';
 import { backupSources } from './sources.js';
 import { describeProblems, verifyBackup } from './verify.js';
@@ -31,16 +32,7 @@ export interface RestoreOptions {
   readonly skipQdrant?: boolean;
 }
 
-export interface RestoreResult {
-  readonly name: string;
-  /** The backup of the state before the restore; null when there was no database to save. */
-  readonly safety_backup: string | null;
-  readonly restored: SourceRestoreReport[];
-  readonly not_included: NotIncluded[];
-  readonly records: number;
-  /** The daemon's PID when one is running: restart it (`calm server restart`). */
-  readonly daemon_pid: number | null;
-}
+export type { RestoreResult } from './restore-result.js';
 
 export async function restoreBackup(config: CalmConfig, name: string, options: RestoreOptions = {}): Promise<RestoreResult> {
   if (findBackup(config, name).kind === 'calm') {
