@@ -50,7 +50,8 @@ function describe(backups: string, name: string): CalmBackup {
   const db = join(backups, `${name}${CALM_DB_SUFFIX}`);
   const qdrant = join(backups, `${name}${CALM_QDRANT_SUFFIX}`);
   const dbStat = lstatOrNull(db);
-  const qStat = lstatOrNull(qdrant);
+  // a `NAME.qdrant` folder with a manifest is one of calm's own backups, not part of CALM's
+  const qStat = existsSync(join(qdrant, 'manifest.json')) ? null : lstatOrNull(qdrant);
   const qdrantDir = qStat ? qdrant : null;
   const files = qStat?.isDirectory() ? snapshotFiles(qdrant) : [];
   const size = (dbStat?.isFile() ? dbStat.size : 0) + files.reduce((s, f) => s + (lstatOrNull(join(qdrant, f))?.size ?? 0), 0);
