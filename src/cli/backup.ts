@@ -4,9 +4,11 @@
  * Qdrant unreachable: the SQLite part is saved and the output says exactly what is missing).
  */
 import type { Command } from 'commander';
+import type { CalmBackup } from '../services/backup/calm-backups.js';
 import type { BackupEntry } from '../services/backup/catalog.js';
 import type { CreatedBackup } from '../services/backup/create.js';
 import type { Manifest } from '../services/backup/manifest.js';
+import type { CalmRestoreResult } from '../services/backup/restore-calm-backup.js';
 import type { VerifyReport } from '../services/backup/verify.js';
 import { cliConfig } from './app-context.js';
 import { confirm } from './confirm.js';
@@ -41,15 +43,17 @@ function markPartial(b: CreatedBackup): void {
 function renderList({ backups: rows, max_backups: max }: { backups: BackupEntry[]; max_backups: number }): string {
   if (rows.length === 0) return `No backups found. (automatic backups kept: ${max})`;
   const autos = rows.filter((r) => r.kind === 'auto').length;
+  const calms = rows.filter((r) => r.kind === 'calm').length;
   return [
-    `${rows.length} backups (${autos} automatic, the newest ${max} kept)`,
+    `${rows.length} backups (${autos} automatic, the newest ${max} kept${calms ? `; ${calms} CALM's, from before \`calm init\`, never rotated` : ''})`,
     '',
     table(
       rows.map((r) => ({
         ...r,
         size: formatBytes(r.size),
         created: r.created_at?.replace('T', ' ').slice(0, 19) ?? '',
-        status: r.damaged ? 'DAMAGED' : r.partial ? 'partial' : 'ok',
+        records: r.kind === 'calm' ? '' : r.records,
+        status: r.damaged ? 'DAMAGED' : r.partial ? 'partial' : r.kind === 'calm' ? (r.qdrant_snapshots?.length ? `CALM + Qdrant (${r.qdrant_snapshots.join(', ')})` : 'CALM, SQLite only') : 'ok',
       })),
       ['name', 'kind', 'size', 'records', 'created', 'status'],
       ['Name', 'Kind', 'Size', 'Records', 'Created (UTC)', 'Status'],
@@ -57,7 +61,19 @@ function renderList({ backups: rows, max_backups: max }: { backups: BackupEntry[
   ].join('\n');
 }
 
-function renderShow(v: { path: string; size: number; manifest: Manifest }): string {
+function renderCalmShow(b: CalmBackup): string {
+  return [
+    `Name:       ${b.name} (CALM's backup, from before \`calm init\`; never rotated)`,
+    `Created:    ${b.createdAt ?? 'unknown'}`,
+    `Database:   ${b.db}`,
+    `Qdrant:     ${b.qdrantDir ? `${b.qdrantDir} (${b.snapshots.map((c) => `${c}.snapshot`).join(', ') || 'no snapshots'})` : 'not included'}`,
+    `Size:       ${formatBytes(b.size)}`,
+    `Restore:    calm backup restore ${b.name} (imports it; a safety backup of calm's current state is taken first)`,
+  ].join('\n');
+}
+
+function renderShow(v: { path: string; size: number; manifest: Manifest } | { kind: 'calm'; backup: CalmBackup }): string {
+  if ('kind' in v) return renderCalmShow(v.backup);
   const m = v.manifest;
   return [
     `Name:       ${m.name} (${m.kind}: ${m.reason})`,
@@ -76,8 +92,14 @@ function renderShow(v: { path: string; size: number; manifest: Manifest }): stri
 }
 
 function renderVerify(r: VerifyReport): string {
+  if (r.ok && r.kind === 'calm') return `CALM's backup ${r.name} is readable: ${r.files} files checked. ${r.note ?? ''}`.trimEnd();
   if (r.ok) return `Backup ${r.name} is intact: ${r.files} files match their checksums, integrity_check ok, counts match the manifest.`;
   return [`Backup ${r.name} is DAMAGED:`, ...r.problems.map((p) => `  ${p.file}: ${p.problem}`)].join('\n');
+}
+
+function importedLine(r: CalmRestoreResult): string {
+  const parts = [...r.imported.collections.map((c) => `${c.collection} ${c.imported}`), ...r.imported.tables.map((t) => `${t.table} ${t.added}`)];
+  return parts.join(', ') || 'nothing';
 }
 
 /** Test hook: pause before each restore step so a test can kill the process between steps. */
@@ -124,8 +146,8 @@ export function registerBackup(program: Command): void {
     .argument('<name>', 'backup name')
     .option('--json', 'print as JSON')
     .action(async (name: string, opts: { json?: boolean }) => {
-      const { showBackup } = await import('../services/backup/catalog.js');
-      print(showBackup(await cliConfig(), name), opts, renderShow);
+      const { showAnyBackup } = await import('../services/backup/catalog.js');
+      print(showAnyBackup(await cliConfig(), name), opts, renderShow);
     });
 
   backup
@@ -145,21 +167,24 @@ export function registerBackup(program: Command): void {
     .description('Restore a backup (verified first; the current state is saved as a pre-restore backup)')
     .argument('<name>', 'backup name')
     .option('-y, --yes', 'do not ask for confirmation')
+    .option('--skip-qdrant', "CALM's backups only: import the SQLite part and leave the Qdrant snapshots out")
     .option('--json', 'print the result as JSON')
-    .action(async (name: string, opts: { yes?: boolean; json?: boolean }) => {
-      const { existingBackup } = await import('../services/backup/catalog.js');
+    .action(async (name: string, opts: { yes?: boolean; json?: boolean; skipQdrant?: boolean }) => {
+      const { findBackup } = await import('../services/backup/catalog.js');
       const { restoreBackup } = await import('../services/backup/restore.js');
       const config = await cliConfig();
-      existingBackup(config, name);
-      if (!(await confirm(`Restore backup '${name}'? This replaces all current calm data (a safety backup is taken first).`, opts.yes))) {
+      const found = findBackup(config, name);
+      const what = found.kind === 'calm' ? `CALM's backup '${name}'? It is imported and` : `backup '${name}'? This`;
+      if (!(await confirm(`Restore ${what} replaces all current calm data (a safety backup is taken first).`, opts.yes))) {
         process.stderr.write('Aborted.\n');
         return;
       }
       const pause = stepPause();
-      const result = await restoreBackup(config, name, pause ? { onStep: pause } : {});
+      const result = await restoreBackup(config, name, { ...(pause ? { onStep: pause } : {}), skipQdrant: opts.skipQdrant ?? false });
       print(result, opts, (r) =>
         [
           `Restored from backup: ${r.name} (${r.records} records)`,
+          ...('imported' in r ? [`Imported from CALM's backup: ${importedLine(r as CalmRestoreResult)}`] : []),
           r.safety_backup ? `Previous state saved as backup: ${r.safety_backup}` : 'There was no database before: no safety backup taken.',
           ...r.not_included.map((n) => `Not in this backup: ${n.what} (${n.reason})`),
           ...(r.daemon_pid ? [`The calm server (PID ${r.daemon_pid}) is running: restart it with \`calm server restart\`.`] : []),
@@ -174,9 +199,9 @@ export function registerBackup(program: Command): void {
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--json', 'print the result as JSON')
     .action(async (name: string, opts: { yes?: boolean; json?: boolean }) => {
-      const { deleteBackup, existingBackup } = await import('../services/backup/catalog.js');
+      const { deleteBackup, findBackup } = await import('../services/backup/catalog.js');
       const config = await cliConfig();
-      existingBackup(config, name);
+      findBackup(config, name);
       if (!(await confirm(`Delete backup '${name}'?`, opts.yes))) {
         process.stderr.write('Aborted.\n');
         return;

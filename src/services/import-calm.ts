@@ -38,6 +38,12 @@ export interface ImportCalmOptions {
   /** Go on without CALM's Qdrant when it cannot be reached (the result says so), instead of failing. */
   readonly qdrantOptional?: boolean;
   readonly onProgress?: (p: { collection: string; done: number; total: number }) => void | Promise<void>;
+  /**
+   * Which Qdrant collection to read each CALM collection from (default: the same name, all of
+   * IMPORTED_COLLECTIONS); an empty map reads nothing from Qdrant. A restored CALM backup's snapshots
+   * are recovered into temporary collections and read through this.
+   */
+  readonly sources?: ReadonlyMap<string, string>;
 }
 
 export interface CollectionImport {
@@ -94,30 +100,32 @@ export async function importCalm(app: App, options: ImportCalmOptions): Promise<
 
   // read CALM's side first: an unreachable Qdrant fails the import before anything is written
   const client = await createQdrantClient({ url, apiKey: options.qdrantApiKey });
+  const sourceOf = (name: string): string | undefined => (options.sources ? options.sources.get(name) : name);
   let present: string[] = [];
   let unreachable: string | null = null;
   try {
-    present = (await client.getCollections()).collections.map((c) => c.name);
+    if (options.sources?.size !== 0) present = (await client.getCollections()).collections.map((c) => c.name);
   } catch (e) {
     const err = qdrantError(e, url, 'listing collections');
     if (!options.qdrantOptional) throw err;
     unreachable = err.message;
   }
-  for (const [name, reason] of Object.entries(SKIPPED_COLLECTIONS)) if (present.includes(name)) skipped.push({ what: `collection ${name}`, reason });
+  for (const [name, reason] of Object.entries(SKIPPED_COLLECTIONS)) if (present.includes(sourceOf(name) ?? '')) skipped.push({ what: `collection ${name}`, reason });
 
   const guard = new CollectionGuard(app.records, () => app.embedder());
   const collections: CollectionImport[] = [];
   let ghapEntries = 0;
   for (const name of IMPORTED_COLLECTIONS) {
-    if (!present.includes(name)) continue;
+    const source = sourceOf(name);
+    if (source === undefined || !present.includes(source)) continue;
     let total: number;
     try {
-      const info = await client.getCollection(name);
+      const info = await client.getCollection(source);
       if ((info.config as { metadata?: { calm?: unknown } | null }).metadata?.calm) {
         skipped.push({ what: `collection ${name}`, reason: "it is calm's own collection, not CALM's" });
         continue;
       }
-      total = (await client.count(name, { exact: true })).count;
+      total = (await client.count(source, { exact: true })).count;
     } catch (e) {
       throw qdrantError(e, url, `reading collection '${name}'`, name);
     }
@@ -127,7 +135,7 @@ export async function importCalm(app: App, options: ImportCalmOptions): Promise<
     let imported = 0;
     let reembedded = 0;
     try {
-      for await (const page of readCalmCollection(client, name, BATCH)) {
+      for await (const page of readCalmCollection(client, source, BATCH, name)) {
         found += page.length;
         const known = exists ? new Set((await app.records.get(name, page.map((p) => p.id))).map((r) => r.id)) : new Set<string>();
         fresh += page.filter((p) => !known.has(p.id)).length;

@@ -200,3 +200,47 @@ export function snapshotFiles(root: string, skip: (rel: string) => boolean = () 
   walk(root);
   return out;
 }
+
+/** A memory only in the CALM backup written by writeCalmBackup (CALM's live Qdrant no longer has it). */
+export const BACKUP_MEMORY = { id: 'c0ffee00-0000-4000-8000-0000000000b1', content: 'Backups of the old cluster lived on the NAS', category: 'fact', importance: 0.7, tags: ['nas'], created_at: '2025-11-30T08:00:00+00:00' };
+export const BACKUP_TASK = 'SPEC-000';
+
+/**
+ * One of CALM's backups as CALM's `calm backup create` leaves it (reference cli-orchestration §4.9):
+ * `backups/NAME.db`, a copy of CALM's database (here with a task only it has), and `NAME.qdrant/` with
+ * a snapshot of each collection, taken through the Qdrant server at `url` (the fake server's snapshot
+ * format: only a Qdrant server reads a snapshot). The collections are created for the snapshot and
+ * dropped again, so the live Qdrant does not hold what only the backup has.
+ */
+export async function writeCalmBackup(home: string, url: string, name: string): Promise<void> {
+  const client = new QdrantClient({ url, checkCompatibility: false });
+  const rand = prng(11);
+  const dir = join(home, 'backups', `${name}.qdrant`);
+  mkdirSync(dir, { recursive: true });
+  const { QdrantSnapshotClient } = await import('../../src/services/backup/qdrant-snapshots.js');
+  const snaps = new QdrantSnapshotClient(url);
+  const collections: [string, CalmPoint[]][] = [
+    ['memories', [{ id: BACKUP_MEMORY.id, payload: BACKUP_MEMORY }, { id: MEMORY_ID, payload: memories[0]! }]],
+    ['ghap_full', [{ id: inQdrant.ghap_id, payload: { ...inQdrant, axis: 'full' } }]],
+  ];
+  for (const [c, points] of collections) {
+    const scratch = `backup-scratch-${c}`;
+    await putCalmPoints(client, rand, scratch, points);
+    await snaps.snapshotTo(scratch, join(dir, `${c}.snapshot`));
+    await client.deleteCollection(scratch);
+  }
+  const db = join(home, 'backups', `${name}.db`);
+  const scratch = mkdtempSync(join(tmpdir(), 'calm-fixture-'));
+  try {
+    const file = join(scratch, 'metadata.db');
+    const d = new Database(file);
+    d.exec(CALM_DDL);
+    d.exec(CALM_ROWS);
+    d.prepare("INSERT INTO tasks VALUES (?, 'An older task', NULL, 'feature', 'SPEC', NULL, NULL, '[]', NULL, '/work/proj', '2025-11-29T10:00:00', '2025-11-29T10:00:00')").run(BACKUP_TASK);
+    d.pragma('journal_mode = WAL');
+    d.close();
+    copyFileSync(file, db);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}

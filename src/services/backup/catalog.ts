@@ -4,19 +4,21 @@
  * `.staging-<pid>-…` directory and renamed into place when complete; leftovers of killed processes are
  * swept by the next create.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CalmConfig } from '../../config.js';
 import { CalmError, notFound, validationError } from '../../errors.js';
 import { type BackupKind, type Manifest, readManifest } from './manifest.js';
 import { validateBackupName } from './names.js';
 import { readVerifications, type Verification } from './verify-state.js';
+import { type CalmBackup, deleteCalmBackup, findCalmBackup, isCalmBackupPart, listCalmBackups } from './calm-backups.js';
 import { isProcessAlive } from '../daemon.js';
 
 export interface BackupEntry {
   readonly name: string;
   readonly path: string;
-  readonly kind: BackupKind | 'unknown';
+  /** `calm`: one of CALM's backups (`NAME.db` + `NAME.qdrant/`), kept from before `calm init`; never rotated. */
+  readonly kind: BackupKind | 'calm' | 'unknown';
   readonly created_at: string | null;
   readonly size: number;
   readonly backend: string | null;
@@ -26,6 +28,8 @@ export interface BackupEntry {
   readonly damaged?: string;
   /** What the last `verify` of this backup found (checksums, counts, integrity); null when never verified. */
   readonly last_verified: Verification | null;
+  /** CALM's backups: the Qdrant collections it holds snapshots of. */
+  readonly qdrant_snapshots?: string[];
 }
 
 export function backupsDir(config: CalmConfig): string {
@@ -36,11 +40,37 @@ export function backupPath(config: CalmConfig, name: string): string {
   return join(backupsDir(config), validateBackupName(name));
 }
 
-/** The directory of an existing backup, or a not_found error in CALM's words. */
+/**
+ * The directory of an existing backup, or a not_found error in CALM's words. A symbolic link in place of
+ * the folder is refused: a backup is what calm wrote there, not whatever a link points to.
+ */
 export function existingBackup(config: CalmConfig, name: string): string {
   const dir = backupPath(config, name);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw notFound(`Backup not found: ${name}`);
+  const st = existsSync(dir) || isLink(dir) ? lstatSync(dir) : undefined;
+  if (st?.isSymbolicLink()) {
+    throw new CalmError('storage_error', `Backup '${name}' is a symbolic link (${dir}), not a folder calm wrote; refusing to follow it`);
+  }
+  if (!st || !st.isDirectory()) throw notFound(`Backup not found: ${name}`);
   return dir;
+}
+
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+export type FoundBackup = { readonly kind: 'own'; readonly path: string } | { readonly kind: 'calm'; readonly calm: CalmBackup };
+
+/** calm's backup of that name, else CALM's (`NAME.db` / `NAME.qdrant`), else not_found. */
+export function findBackup(config: CalmConfig, name: string): FoundBackup {
+  const dir = backupPath(config, name);
+  if (existsSync(dir) || isLink(dir)) return { kind: 'own', path: existingBackup(config, name) };
+  const calm = findCalmBackup(config, name);
+  if (calm) return { kind: 'calm', calm };
+  throw notFound(`Backup not found: ${name}`);
 }
 
 /** Every file under `dir`, relative, with `/` separators. */
@@ -51,7 +81,7 @@ export function filesUnder(dir: string, prefix = ''): string[] {
 }
 
 function sizeOf(dir: string): number {
-  return filesUnder(dir).reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
+  return filesUnder(dir).reduce((sum, f) => sum + lstatSync(join(dir, f)).size, 0);
 }
 
 function entryFor(config: CalmConfig, name: string, verifications: Record<string, Verification>): BackupEntry {
@@ -84,11 +114,14 @@ export function listBackups(config: CalmConfig): BackupEntry[] {
   const dir = backupsDir(config);
   if (!existsSync(dir)) return [];
   const names = readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.') && !isCalmBackupPart(dir, e.name))
     .map((e) => e.name);
   const verifications = readVerifications(dir);
-  return names
-    .map((n) => entryFor(config, n, verifications))
+  const calms = listCalmBackups(config).map((b): BackupEntry => ({
+    name: b.name, path: b.db, kind: 'calm', created_at: b.createdAt, size: b.size, backend: b.snapshots.length ? 'qdrant' : null,
+    partial: false, records: 0, qdrant_snapshots: b.snapshots, last_verified: verifications[b.name] ?? null,
+  }));
+  return [...names.map((n) => entryFor(config, n, verifications)), ...calms]
     .sort((a, b) => (b.created_at ?? '').localeCompare(a.created_at ?? '') || a.name.localeCompare(b.name));
 }
 
@@ -98,9 +131,17 @@ export function showBackup(config: CalmConfig, name: string): { path: string; si
   return { path, size: manifest.files.reduce((sum, f) => sum + f.size, 0), manifest };
 }
 
+/** What `calm backup show` shows: calm's backup with its manifest, or one of CALM's. */
+export function showAnyBackup(config: CalmConfig, name: string): ReturnType<typeof showBackup> | { kind: 'calm'; backup: CalmBackup } {
+  const found = findBackup(config, name);
+  return found.kind === 'calm' ? { kind: 'calm', backup: found.calm } : showBackup(config, name);
+}
+
 /** Renamed out of sight first, so a backup is either listed whole or gone. */
 export function deleteBackup(config: CalmConfig, name: string): { deleted: string } {
-  const path = existingBackup(config, name);
+  const found = findBackup(config, name);
+  if (found.kind === 'calm') return deleteCalmBackup(config, name);
+  const path = found.path;
   const trash = join(backupsDir(config), `.trash-${process.pid}-${Date.now()}-${name}`);
   renameSync(path, trash);
   rmSync(trash, { recursive: true, force: true });
@@ -155,6 +196,7 @@ export function commitStaging(config: CalmConfig, staging: string, name: string,
 /** A free name `<prefix><timestamp>`, with `_2`, `_3`… when two backups fall in the same second. */
 export function freeName(config: CalmConfig, base: string): string {
   let name = base;
-  for (let i = 2; existsSync(join(backupsDir(config), name)); i++) name = `${base}_${i}`;
+  const taken = (n: string): boolean => existsSync(join(backupsDir(config), n)) || findCalmBackup(config, n) !== null;
+  for (let i = 2; taken(name); i++) name = `${base}_${i}`;
   return name;
 }

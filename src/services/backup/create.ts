@@ -7,6 +7,7 @@ import type { CalmConfig } from '../../config.js';
 import { validationError } from '../../errors.js';
 import { nowIso } from '../../store/time.js';
 import { VERSION } from '../../version.js';
+import { findCalmBackup } from './calm-backups.js';
 import { backupPath, commitStaging, freeName, stagingDir, sweepStale } from './catalog.js';
 import { type BackupKind, describeFile, type Manifest, type NotIncluded, writeManifest } from './manifest.js';
 import { AUTO_PREFIX, SAFETY_PREFIX, timestampName, validateBackupName } from './names.js';
@@ -107,4 +108,6 @@ export function createBackupSync(config: CalmConfig, options: CreateBackupOption
 
 function commitCheck(config: CalmConfig, name: string): void {
   if (existsSync(backupPath(config, name))) throw validationError(`Backup '${name}' already exists; pass --force to replace it`);
+  // one name, one backup: CALM's `NAME.db` would be shadowed by calm's folder of the same name
+  if (findCalmBackup(config, name)) throw validationError(`Backup '${name}' already exists (one of CALM's); choose another name`);
 }

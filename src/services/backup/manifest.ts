@@ -57,6 +57,8 @@ export interface Manifest {
 }
 
 const ZERO = '0'.repeat(64);
+/** A relative path inside the backup: plain segments separated by `/` (checked for `.` and `..` too). */
+const SAFE_PATH_RE = /^[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/;
 const SELF_RE = /"manifest_sha256": "([0-9a-f]{64})"/;
 
 export function sha256File(file: string): string {
@@ -111,6 +113,19 @@ export function readManifest(dir: string): Manifest {
   }
   if (parsed.format !== MANIFEST_FORMAT || !Array.isArray(parsed.files) || !Array.isArray(parsed.collections)) {
     throw new CalmError('storage_error', `${MANIFEST_FILE} has an unknown format (${String(parsed.format)}); it was written by another calm version`);
+  }
+  const seen = new Set<string>();
+  for (const f of parsed.files as unknown[]) {
+    const entry = (f ?? {}) as Partial<ManifestFile>;
+    const path = entry?.path;
+    if (typeof path !== 'string' || !SAFE_PATH_RE.test(path) || path.split('/').some((seg) => seg === '.' || seg === '..') || path === MANIFEST_FILE) {
+      throw new CalmError('storage_error', `${MANIFEST_FILE} lists a file outside the backup or with an invalid path: ${JSON.stringify(path)}`);
+    }
+    if (seen.has(path)) throw new CalmError('storage_error', `${MANIFEST_FILE} lists ${path} twice`);
+    seen.add(path);
+    if (!Number.isSafeInteger(entry.size) || (entry.size as number) < 0 || typeof entry.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(entry.sha256)) {
+      throw new CalmError('storage_error', `${MANIFEST_FILE} has an invalid size or sha256 for ${path}`);
+    }
   }
   return parsed;
 }

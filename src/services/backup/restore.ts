@@ -13,9 +13,11 @@ import type { CalmConfig } from '../../config.js';
 import { CalmError } from '../../errors.js';
 import { SCHEMA_VERSION } from '../../store/migrations.js';
 import { daemonStatus } from '../daemon.js';
+import { findBackup } from './catalog.js';
 import { createBackup } from './create.js';
 import type { ImportDeps } from './export-import.js';
 import type { NotIncluded } from './manifest.js';
+import type { RestoreResult } from './restore-result.js';
 import type { SourceRestoreReport } from './source.js';
 import { backupSources } from './sources.js';
 import { describeProblems, verifyBackup } from './verify.js';
@@ -26,20 +28,17 @@ export interface RestoreOptions {
   /** Called before each step; a test hook pauses here so a kill can land between steps. */
   readonly onStep?: (step: RestoreStep) => void | Promise<void>;
   readonly qdrantStore?: ImportDeps;
+  /** CALM's backups only: import the SQLite part without the Qdrant snapshots. */
+  readonly skipQdrant?: boolean;
 }
 
-export interface RestoreResult {
-  readonly name: string;
-  /** The backup of the state before the restore; null when there was no database to save. */
-  readonly safety_backup: string | null;
-  readonly restored: SourceRestoreReport[];
-  readonly not_included: NotIncluded[];
-  readonly records: number;
-  /** The daemon's PID when one is running: restart it (`calm server restart`). */
-  readonly daemon_pid: number | null;
-}
+export type { RestoreResult } from './restore-result.js';
 
 export async function restoreBackup(config: CalmConfig, name: string, options: RestoreOptions = {}): Promise<RestoreResult> {
+  if (findBackup(config, name).kind === 'calm') {
+    const { restoreCalmBackup } = await import('./restore-calm-backup.js');
+    return restoreCalmBackup(config, name, { skipQdrant: options.skipQdrant ?? false });
+  }
   const step = async (s: RestoreStep): Promise<void> => {
     await options.onStep?.(s);
   };

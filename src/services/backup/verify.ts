@@ -3,10 +3,11 @@
  * itself), no unlisted files, then each source's own checks (SQLite integrity_check, row and vector
  * counts). Every problem names the file at fault.
  */
-import { existsSync, statSync } from 'node:fs';
+import { lstatSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import type { CalmConfig } from '../../config.js';
-import { existingBackup, filesUnder } from './catalog.js';
+import { verifyCalmBackup } from './calm-backups.js';
+import { filesUnder, findBackup } from './catalog.js';
 import { MANIFEST_FILE, type Manifest, readManifest, sha256File } from './manifest.js';
 import type { VerifyProblem } from './source.js';
 import { backupSources } from './sources.js';
@@ -19,17 +20,38 @@ export interface VerifyReport {
   readonly files: number;
   readonly problems: VerifyProblem[];
   readonly manifest?: Manifest;
+  /** `calm` for one of CALM's backups (checked without checksums; see `note`). */
+  readonly kind?: 'calm';
+  readonly note?: string;
 }
+
+const lstatOrNull = (path: string): Stats | null => {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
+  }
+};
 
 function checksumProblems(dir: string, manifest: Manifest): VerifyProblem[] {
   const problems: VerifyProblem[] = [];
   for (const f of manifest.files) {
     const full = join(dir, f.path);
-    if (!existsSync(full)) {
+    const st = lstatOrNull(full);
+    if (!st) {
       problems.push({ file: f.path, problem: 'missing' });
       continue;
     }
-    const size = statSync(full).size;
+    // a link would let the backup's bytes be anything the link points to (and change after verify)
+    if (st.isSymbolicLink()) {
+      problems.push({ file: f.path, problem: 'is a symbolic link, not a file calm wrote; refusing to follow it' });
+      continue;
+    }
+    if (!st.isFile()) {
+      problems.push({ file: f.path, problem: 'is not a regular file' });
+      continue;
+    }
+    const size = st.size;
     if (size !== f.size) problems.push({ file: f.path, problem: `size ${size} bytes, manifest says ${f.size}` });
     else if (sha256File(full) !== f.sha256) problems.push({ file: f.path, problem: 'sha256 does not match the manifest (the file is damaged)' });
   }
@@ -39,7 +61,12 @@ function checksumProblems(dir: string, manifest: Manifest): VerifyProblem[] {
 }
 
 export async function verifyBackup(config: CalmConfig, name: string): Promise<VerifyReport> {
-  const path = existingBackup(config, name);
+  const found = findBackup(config, name);
+  if (found.kind === 'calm') return verifyCalmBackup(config, name);
+  const path = found.path;
+  if (lstatOrNull(join(path, MANIFEST_FILE))?.isSymbolicLink()) {
+    return { name, path, ok: false, files: 0, problems: [{ file: MANIFEST_FILE, problem: 'is a symbolic link, not a file calm wrote; refusing to follow it' }] };
+  }
   let manifest: Manifest;
   try {
     manifest = readManifest(path);

@@ -73,12 +73,16 @@ export function toCalmRecord(collection: string, pointId: string | number, paylo
   return { id, ...mapped, vector: Array.isArray(vector) ? Float32Array.from(vector as number[]) : undefined };
 }
 
-/** Every point of a CALM collection, page by page (next_page_offset), as calm records. */
-export async function* readCalmCollection(client: QdrantClient, collection: string, pageSize = 256): AsyncGenerator<CalmPoint[]> {
+/**
+ * Every point of a CALM collection, page by page (next_page_offset), as calm records. `as` names the
+ * CALM collection the points are from when they are read from another name (a backup's snapshot
+ * recovered into a temporary collection).
+ */
+export async function* readCalmCollection(client: QdrantClient, collection: string, pageSize = 256, as = collection): AsyncGenerator<CalmPoint[]> {
   let offset: string | number | null | undefined;
   do {
     const page = await client.scroll(collection, { limit: pageSize, with_payload: true, with_vector: true, ...(offset != null ? { offset } : {}) });
-    yield page.points.map((p) => toCalmRecord(collection, p.id, (p.payload ?? {}) as Record<string, unknown>, p.vector));
+    yield page.points.map((p) => toCalmRecord(as, p.id, (p.payload ?? {}) as Record<string, unknown>, p.vector));
     offset = page.next_page_offset as string | number | null | undefined;
   } while (offset !== null && offset !== undefined);
 }
