@@ -8,7 +8,7 @@ import type { BackupEntry } from '../services/backup/catalog.js';
 import type { CreatedBackup } from '../services/backup/create.js';
 import type { Manifest } from '../services/backup/manifest.js';
 import type { VerifyReport } from '../services/backup/verify.js';
-import { cliConfig } from './app-context.js';
+import { cliSettings } from './app-context.js';
 import { confirm } from './confirm.js';
 import { intOption } from './options.js';
 import { formatBytes, print, table } from './output.js';
@@ -103,7 +103,7 @@ export function registerBackup(program: Command): void {
     .option('--json', 'print the manifest as JSON')
     .action(async (name: string | undefined, opts: { force?: boolean; json?: boolean }) => {
       const { createBackup } = await import('../services/backup/create.js');
-      const created = await createBackup(await cliConfig(), { name, force: opts.force });
+      const created = await createBackup(await cliSettings(), { name, force: opts.force });
       print(created, opts, (b) => renderCreated('Created backup', b));
       markPartial(created);
     });
@@ -114,7 +114,7 @@ export function registerBackup(program: Command): void {
     .option('--json', 'print the list as JSON')
     .action(async (opts: { json?: boolean }) => {
       const { listBackups } = await import('../services/backup/catalog.js');
-      const config = await cliConfig();
+      const config = await cliSettings();
       print({ backups: listBackups(config), max_backups: config.maxBackups }, opts, renderList);
     });
 
@@ -125,7 +125,7 @@ export function registerBackup(program: Command): void {
     .option('--json', 'print as JSON')
     .action(async (name: string, opts: { json?: boolean }) => {
       const { showBackup } = await import('../services/backup/catalog.js');
-      print(showBackup(await cliConfig(), name), opts, renderShow);
+      print(showBackup(await cliSettings(), name), opts, renderShow);
     });
 
   backup
@@ -135,7 +135,7 @@ export function registerBackup(program: Command): void {
     .option('--json', 'print the report as JSON')
     .action(async (name: string, opts: { json?: boolean }) => {
       const { verifyBackup } = await import('../services/backup/verify.js');
-      const report = await verifyBackup(await cliConfig(), name);
+      const report = await verifyBackup(await cliSettings(), name);
       print(report, opts, renderVerify);
       if (!report.ok) process.exitCode = 1;
     });
@@ -149,7 +149,7 @@ export function registerBackup(program: Command): void {
     .action(async (name: string, opts: { yes?: boolean; json?: boolean }) => {
       const { existingBackup } = await import('../services/backup/catalog.js');
       const { restoreBackup } = await import('../services/backup/restore.js');
-      const config = await cliConfig();
+      const config = await cliSettings();
       existingBackup(config, name);
       if (!(await confirm(`Restore backup '${name}'? This replaces all current calm data (a safety backup is taken first).`, opts.yes))) {
         process.stderr.write('Aborted.\n');
@@ -175,7 +175,7 @@ export function registerBackup(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (name: string, opts: { yes?: boolean; json?: boolean }) => {
       const { deleteBackup, existingBackup } = await import('../services/backup/catalog.js');
-      const config = await cliConfig();
+      const config = await cliSettings();
       existingBackup(config, name);
       if (!(await confirm(`Delete backup '${name}'?`, opts.yes))) {
         process.stderr.write('Aborted.\n');
@@ -191,7 +191,7 @@ export function registerBackup(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (opts: { maxBackups?: number; json?: boolean }) => {
       const { autoBackup } = await import('../services/backup/rotation.js');
-      const config = await cliConfig();
+      const config = await cliSettings();
       const result = await autoBackup(config, 'calm backup auto', opts.maxBackups ?? config.maxBackups);
       print(result, opts, (r) =>
         [renderCreated('Created auto-backup', r.backup), ...r.rotated.map((n) => `Rotated away: ${n}`)].join('\n'),

@@ -85,7 +85,7 @@ export function registerInstall(program: Command): void {
       const home = config.sources.home === 'environment' ? config.paths.home : undefined;
       const run = (dryRun: boolean): Promise<InstallReport> =>
         install({
-          config,
+          paths: config.paths,
           target: target(),
           command: { node: process.execPath, bin: binPath(), home },
           daemonUrl: daemon.daemonMcpUrl(config),
@@ -135,7 +135,7 @@ export function registerInstall(program: Command): void {
         return;
       }
       const [{ uninstall }, { stopDaemon }] = await Promise.all([import('../services/install/installer.js'), import('../services/daemon.js')]);
-      const report = await uninstall({ config, removeData: opts.removeData ?? false, stopServer: () => stopDaemon(config) });
+      const report = await uninstall({ paths: config.paths, removeData: opts.removeData ?? false, stopServer: () => stopDaemon(config) });
       print(report, { json: opts.json }, (r) => render(r, 'calm uninstall:'));
     });
 }

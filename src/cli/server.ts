@@ -86,7 +86,7 @@ async function runForeground(config: CalmConfig): Promise<void> {
   // the daily automatic backup: checked now and every hour, taken when the newest is a day old
   const { autoBackupIfDue } = await import('../services/backup/rotation.js');
   const backupIfDue = (): void => {
-    autoBackupIfDue(config).then(
+    autoBackupIfDue(app.settings).then(
       (r) => r && logger.info(`automatic backup taken: ${r.backup.name}`),
       (e: unknown) => logger.error(`automatic backup failed: ${asCalmError(e).message}`),
     );

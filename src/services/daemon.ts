@@ -7,9 +7,9 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { request } from 'node:http';
-import type { CalmConfig } from '../config.js';
 import { CalmError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
+import type { DaemonSettings } from './settings.js';
 
 export interface DaemonStatus {
   readonly running: boolean;
@@ -43,11 +43,11 @@ export function clientHost(host: string): string {
 }
 
 /** `http://host:port`, without a path. */
-export function daemonBaseUrl(config: CalmConfig): string {
+export function daemonBaseUrl(config: Pick<DaemonSettings, 'serverHost' | 'serverPort'>): string {
   return `http://${clientHost(config.serverHost)}:${config.serverPort}`;
 }
 
-export function daemonMcpUrl(config: CalmConfig): string {
+export function daemonMcpUrl(config: Pick<DaemonSettings, 'serverHost' | 'serverPort'>): string {
   return `${daemonBaseUrl(config)}/mcp`;
 }
 
@@ -118,7 +118,7 @@ function looksLikeCalmServer(pid: number): boolean {
 }
 
 /** Running = the PID file parses and names a live calm server. Anything else found there is stale and removed. */
-export function daemonStatus(config: CalmConfig): DaemonStatus {
+export function daemonStatus(config: { readonly paths: Pick<DaemonSettings['paths'], 'pidFile'> }): DaemonStatus {
   const file = config.paths.pidFile;
   if (!existsSync(file)) return { running: false };
   const pid = readPidFile(file);
@@ -192,7 +192,7 @@ export interface StartOptions {
  * log file after a banner line (earlier runs' logs are kept), and this resolves once the child has
  * written its PID file and `/health` answers. A child that exits first is reported with its last log lines.
  */
-export async function startDaemon(config: CalmConfig, options: StartOptions): Promise<StartResult> {
+export async function startDaemon(config: DaemonSettings, options: StartOptions): Promise<StartResult> {
   const current = daemonStatus(config);
   if (current.running && current.pid !== undefined) return { alreadyRunning: true, pid: current.pid };
 
@@ -262,7 +262,7 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
 }
 
 /** SIGTERM, up to 5 s for a clean exit, then SIGKILL; the PID file is removed either way. */
-export async function stopDaemon(config: CalmConfig): Promise<StopResult> {
+export async function stopDaemon(config: { readonly paths: Pick<DaemonSettings['paths'], 'pidFile'> }): Promise<StopResult> {
   const status = daemonStatus(config);
   if (!status.running || status.pid === undefined) return { wasRunning: false };
   const { pid } = status;

@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CalmConfig } from '../../config.js';
+import type { BackupLocation } from '../settings.js';
 import { CalmError, notFound, validationError } from '../../errors.js';
 import { type BackupKind, type Manifest, readManifest } from './manifest.js';
 import { validateBackupName } from './names.js';
@@ -25,16 +25,16 @@ export interface BackupEntry {
   readonly damaged?: string;
 }
 
-export function backupsDir(config: CalmConfig): string {
+export function backupsDir(config: BackupLocation): string {
   return config.paths.backups;
 }
 
-export function backupPath(config: CalmConfig, name: string): string {
+export function backupPath(config: BackupLocation, name: string): string {
   return join(backupsDir(config), validateBackupName(name));
 }
 
 /** The directory of an existing backup, or a not_found error in CALM's words. */
-export function existingBackup(config: CalmConfig, name: string): string {
+export function existingBackup(config: BackupLocation, name: string): string {
   const dir = backupPath(config, name);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw notFound(`Backup not found: ${name}`);
   return dir;
@@ -51,7 +51,7 @@ function sizeOf(dir: string): number {
   return filesUnder(dir).reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
 }
 
-function entryFor(config: CalmConfig, name: string): BackupEntry {
+function entryFor(config: BackupLocation, name: string): BackupEntry {
   const path = join(backupsDir(config), name);
   let manifest: Manifest;
   try {
@@ -75,7 +75,7 @@ function entryFor(config: CalmConfig, name: string): BackupEntry {
 }
 
 /** Newest first; damaged backups are listed (last) so they can be seen and deleted. */
-export function listBackups(config: CalmConfig): BackupEntry[] {
+export function listBackups(config: BackupLocation): BackupEntry[] {
   const dir = backupsDir(config);
   if (!existsSync(dir)) return [];
   const names = readdirSync(dir, { withFileTypes: true })
@@ -86,14 +86,14 @@ export function listBackups(config: CalmConfig): BackupEntry[] {
     .sort((a, b) => (b.created_at ?? '').localeCompare(a.created_at ?? '') || a.name.localeCompare(b.name));
 }
 
-export function showBackup(config: CalmConfig, name: string): { path: string; size: number; manifest: Manifest } {
+export function showBackup(config: BackupLocation, name: string): { path: string; size: number; manifest: Manifest } {
   const path = existingBackup(config, name);
   const manifest = readManifest(path);
   return { path, size: manifest.files.reduce((sum, f) => sum + f.size, 0), manifest };
 }
 
 /** Renamed out of sight first, so a backup is either listed whole or gone. */
-export function deleteBackup(config: CalmConfig, name: string): { deleted: string } {
+export function deleteBackup(config: BackupLocation, name: string): { deleted: string } {
   const path = existingBackup(config, name);
   const trash = join(backupsDir(config), `.trash-${process.pid}-${Date.now()}-${name}`);
   renameSync(path, trash);
@@ -106,7 +106,7 @@ export function deleteBackup(config: CalmConfig, name: string): { deleted: strin
  * (deletions) are removed; `.replaced-<pid>-<ms>-<name>` (a backup being replaced with --force) is put
  * back under its name when the replacement never arrived, and removed otherwise.
  */
-export function sweepStale(config: CalmConfig): string[] {
+export function sweepStale(config: BackupLocation): string[] {
   const dir = backupsDir(config);
   if (!existsSync(dir)) return [];
   const swept: string[] = [];
@@ -121,14 +121,14 @@ export function sweepStale(config: CalmConfig): string[] {
   return swept;
 }
 
-export function stagingDir(config: CalmConfig): string {
+export function stagingDir(config: BackupLocation): string {
   const dir = backupsDir(config);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   return mkdtempSync(join(dir, `.staging-${process.pid}-`));
 }
 
 /** Moves a finished staging directory to its name; with `force` an existing backup of that name is replaced. */
-export function commitStaging(config: CalmConfig, staging: string, name: string, force: boolean): string {
+export function commitStaging(config: BackupLocation, staging: string, name: string, force: boolean): string {
   const target = backupPath(config, name);
   if (existsSync(target)) {
     if (!force) throw validationError(`Backup '${name}' already exists; pass --force to replace it`);
@@ -147,7 +147,7 @@ export function commitStaging(config: CalmConfig, staging: string, name: string,
 }
 
 /** A free name `<prefix><timestamp>`, with `_2`, `_3`… when two backups fall in the same second. */
-export function freeName(config: CalmConfig, base: string): string {
+export function freeName(config: BackupLocation, base: string): string {
   let name = base;
   for (let i = 2; existsSync(join(backupsDir(config), name)); i++) name = `${base}_${i}`;
   return name;

@@ -9,7 +9,7 @@
  * (which collections exist and their embedder), so the result says it is running and should be restarted.
  */
 import { existsSync } from 'node:fs';
-import type { CalmConfig } from '../../config.js';
+import type { FullBackupSettings } from '../settings.js';
 import { CalmError } from '../../errors.js';
 import { SCHEMA_VERSION } from '../../store/migrations.js';
 import { daemonStatus } from '../daemon.js';
@@ -39,7 +39,7 @@ export interface RestoreResult {
   readonly daemon_pid: number | null;
 }
 
-export async function restoreBackup(config: CalmConfig, name: string, options: RestoreOptions = {}): Promise<RestoreResult> {
+export async function restoreBackup(config: FullBackupSettings, name: string, options: RestoreOptions = {}): Promise<RestoreResult> {
   const step = async (s: RestoreStep): Promise<void> => {
     await options.onStep?.(s);
   };

@@ -5,7 +5,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CalmConfig } from '../../config.js';
+import type { FullBackupSettings } from '../settings.js';
 import { existingBackup, filesUnder } from './catalog.js';
 import { MANIFEST_FILE, type Manifest, readManifest, sha256File } from './manifest.js';
 import type { VerifyProblem } from './source.js';
@@ -37,7 +37,7 @@ function checksumProblems(dir: string, manifest: Manifest): VerifyProblem[] {
   return problems;
 }
 
-export async function verifyBackup(config: CalmConfig, name: string): Promise<VerifyReport> {
+export async function verifyBackup(config: FullBackupSettings, name: string): Promise<VerifyReport> {
   const path = existingBackup(config, name);
   let manifest: Manifest;
   try {

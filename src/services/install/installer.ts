@@ -10,7 +10,7 @@
  */
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, symlinkSync, unlinkSync, copyFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { CalmConfig } from '../../config.js';
+import type { CalmPaths } from '../../paths.js';
 import { CalmError } from '../../errors.js';
 import { nowIso } from '../../store/time.js';
 import { installTemplates, TEMPLATES_DIR } from '../templates.js';
@@ -65,7 +65,8 @@ export interface InstallReport {
 }
 
 export interface InstallOptions {
-  readonly config: CalmConfig;
+  /** The calm home being installed (its database tells whether `calm init` must run). */
+  readonly paths: Pick<CalmPaths, 'home' | 'database'>;
   readonly target: ClaudeTarget;
   readonly command: CalmCommand;
   readonly daemonUrl: string;
@@ -133,7 +134,7 @@ function recordFile(manifest: InstallManifest, home: string, file: string, exist
 }
 
 export async function install(o: InstallOptions): Promise<InstallReport> {
-  const home = o.config.paths.home;
+  const home = o.paths.home;
   const paths = claudePaths(o.target);
   const dryRun = o.dryRun ?? false;
   const steps: Step[] = [];
@@ -174,7 +175,7 @@ export async function install(o: InstallOptions): Promise<InstallReport> {
     }
   }
 
-  const initialized = existsSync(o.config.paths.database);
+  const initialized = existsSync(o.paths.database);
   if (!initialized) {
     if (dryRun) planned('init', `would initialize ${home} (calm init)`);
     else {
@@ -295,7 +296,7 @@ export async function install(o: InstallOptions): Promise<InstallReport> {
 }
 
 export interface UninstallOptions {
-  readonly config: CalmConfig;
+  readonly paths: Pick<CalmPaths, 'home'>;
   readonly removeData?: boolean;
   readonly stopServer: () => Promise<{ wasRunning: boolean }>;
 }
@@ -315,7 +316,7 @@ function restoredText(file: string, record: InstallManifest['files'][string] | u
 }
 
 export async function uninstall(o: UninstallOptions): Promise<InstallReport> {
-  const home = o.config.paths.home;
+  const home = o.paths.home;
   const steps: Step[] = [];
   const warnings: string[] = [];
   const manifest = readManifest(home);
