@@ -67,12 +67,17 @@ function finish(
   return { name, path, size: manifest.files.reduce((s, f) => s + f.size, 0), manifest };
 }
 
-export async function createBackup(config: FullBackupSettings, options: CreateBackupOptions = {}): Promise<CreatedBackup> {
+/** A backup being made: its name, checked free, and the staging directory its sources capture into. */
+function begin(config: BackupSettings, options: CreateBackupOptions): { name: string; staging: string } {
   const name = chooseName(config, options);
   // fail before any work when the name is taken (checked again, atomically, by the final rename)
   if (!options.force) commitCheck(config, name);
   sweepStale(config);
-  const staging = stagingDir(config);
+  return { name, staging: stagingDir(config) };
+}
+
+export async function createBackup(config: FullBackupSettings, options: CreateBackupOptions = {}): Promise<CreatedBackup> {
+  const { name, staging } = begin(config, options);
   try {
     const parts: CaptureResult[] = [];
     for (const source of options.sources ?? backupSources(config)) parts.push(await source.capture(staging));
@@ -88,10 +93,7 @@ export async function createBackup(config: FullBackupSettings, options: CreateBa
  * await). Migrations change only the SQLite schema, so that is what must be saved before one.
  */
 export function createBackupSync(config: BackupSettings, options: CreateBackupOptions = {}): CreatedBackup {
-  const name = chooseName(config, options);
-  if (!options.force) commitCheck(config, name);
-  sweepStale(config);
-  const staging = stagingDir(config);
+  const { name, staging } = begin(config, options);
   try {
     const part = captureSqliteSync(config.paths.database, staging);
     const extra: CaptureResult[] =
