@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import type { BackupEntry } from '../services/backup/catalog.js';
 import type { CreatedBackup } from '../services/backup/create.js';
 import type { Manifest } from '../services/backup/manifest.js';
+import type { RestoreStep } from '../services/backup/restore.js';
 import type { VerifyReport } from '../services/backup/verify.js';
 import { cliSettings } from './app-context.js';
 import { confirm } from './confirm.js';
@@ -80,14 +81,16 @@ function renderVerify(r: VerifyReport): string {
   return [`Backup ${r.name} is DAMAGED:`, ...r.problems.map((p) => `  ${p.file}: ${p.problem}`)].join('\n');
 }
 
-/** Test hook: pause before each restore step so a test can kill the process between steps. */
-function stepPause(): ((step: string) => Promise<void>) | undefined {
-  const ms = Number(process.env.TEST_CALM_RESTORE_PAUSE_MS ?? '');
-  if (!Number.isFinite(ms) || ms <= 0) return undefined;
-  return async (step) => {
-    process.stderr.write(`restore step: ${step}\n`);
-    await new Promise((resolve) => setTimeout(resolve, ms));
-  };
+/** What each step of a restore does, printed on stderr as it starts (a large restore takes a while). */
+const RESTORE_STEPS: Record<RestoreStep, string> = {
+  verified: 'the backup is verified',
+  'safety-backup': 'saving the current state as a pre-restore backup',
+  restore: 'copying the backup into place',
+  check: 'checking the restored data against the manifest',
+};
+
+function reportStep(step: RestoreStep): void {
+  process.stderr.write(`restore step: ${step} (${RESTORE_STEPS[step]})\n`);
 }
 
 export function registerBackup(program: Command): void {
@@ -155,8 +158,7 @@ export function registerBackup(program: Command): void {
         process.stderr.write('Aborted.\n');
         return;
       }
-      const pause = stepPause();
-      const result = await restoreBackup(config, name, pause ? { onStep: pause } : {});
+      const result = await restoreBackup(config, name, { onStep: reportStep });
       print(result, opts, (r) =>
         [
           `Restored from backup: ${r.name} (${r.records} records)`,

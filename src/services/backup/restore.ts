@@ -23,7 +23,7 @@ import { describeProblems, verifyBackup } from './verify.js';
 export type RestoreStep = 'verified' | 'safety-backup' | 'restore' | 'check';
 
 export interface RestoreOptions {
-  /** Called before each step; a test hook pauses here so a kill can land between steps. */
+  /** Called as each step starts (the CLI reports progress). */
   readonly onStep?: (step: RestoreStep) => void | Promise<void>;
   readonly qdrantStore?: ImportDeps;
 }
