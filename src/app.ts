@@ -1,6 +1,7 @@
 /**
- * @module The composition root: builds the database, record store and embedder from one config.
- * CLI commands, MCP servers and hooks all start here; nothing below reads configuration itself.
+ * @module The composition root: builds the App (database, record store, embedder, services) on the
+ * settings of src/app-settings.ts. CLI commands, MCP servers and hooks all start here; nothing below
+ * reads configuration or imports this file: each service is handed what it uses.
  */
 import { join } from 'node:path';
 import { type AppSettings, createAppSettings } from './app-settings.js';
