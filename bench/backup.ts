@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createApp } from '../src/app.js';
+import { createAppSettings } from '../src/app-settings.js';
 import { loadConfig } from '../src/config.js';
 import { hashEmbed } from '../src/embedding/hash.js';
 import { createBackup } from '../src/services/backup/create.js';
@@ -28,7 +29,7 @@ const RUNS = 3;
 const root = mkdtempSync(join(tmpdir(), 'calm-bench-backup-'));
 const env: NodeJS.ProcessEnv = { ...process.env, HOME: join(root, 'home'), CALM_HOME: join(root, 'calm'), CALM_MODEL_DOWNLOAD: 'false' };
 for (const k of Object.keys(env)) if (k.startsWith('CALM_') && !['CALM_HOME', 'CALM_MODEL_DOWNLOAD'].includes(k)) delete env[k];
-const config = loadConfig(env);
+const config = createAppSettings(loadConfig(env));
 
 async function median(label: string, fn: (run: number) => Promise<void> | void): Promise<number> {
   const m = await medianOf(RUNS, fn, 0);

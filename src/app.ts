@@ -1,16 +1,17 @@
 /**
- * @module The composition root: builds the database, record store and embedder from one config.
- * CLI commands, MCP servers and hooks all start here; nothing below reads configuration itself.
+ * @module The composition root: builds the App (database, record store, embedder, services) on the
+ * settings of src/app-settings.ts. CLI commands, MCP servers and hooks all start here; nothing below
+ * reads configuration or imports this file: each service is handed what it uses.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CalmConfig } from './config.js';
+import { type AppSettings, createAppSettings } from './app-settings.js';
+import { type CalmConfig, configFrom } from './config.js';
 import type { Embedder } from './embedding/embedder.js';
-import { type EmbedderChoice, type EmbedderLoadOptions, loadEmbedder, parseEmbedderChoice } from './embedding/registry.js';
+import { lazyEmbedder } from './embedding/lazy.js';
+import { type EmbedderChoice, type EmbedderLoadOptions, parseEmbedderChoice } from './embedding/registry.js';
 import { CalmError } from './errors.js';
 import { type Db, openDatabase } from './store/db.js';
 import type { RecordStore } from './store/records/record-store.js';
-import { recordStoreFor } from './services/backends.js';
 import { backupBeforeMigration } from './services/backup/rotation.js';
 import { CollectionGuard } from './services/collection-guard.js';
 import { GhapService } from './services/ghap/ghap-service.js';
@@ -26,10 +27,16 @@ import { CodeService } from './services/code/index.js';
 import { ContextService } from './services/context/assembler.js';
 import { GitService } from './services/git/index.js';
 import { CodeIndexRepository } from './store/code-index-repository.js';
+import type { AdoptDeps } from './services/calm-home/adopt.js';
 import type { CurrentProject } from './services/project-scope.js';
+import { isInitialized } from './services/status.js';
+
+export { isInitialized } from './services/status.js';
+export type { AppSettings } from './app-settings.js';
 
 export interface App {
-  readonly config: CalmConfig;
+  /** The configuration and the settings services are handed (src/app-settings.ts). */
+  readonly settings: AppSettings;
   readonly db: Db;
   readonly records: RecordStore;
   readonly embedderChoice: EmbedderChoice;
@@ -78,11 +85,8 @@ function cwdProject(orchestration: Orchestration): CurrentProject {
   };
 }
 
-export function isInitialized(config: CalmConfig): boolean {
-  return existsSync(config.paths.database);
-}
-
-export function createApp(config: CalmConfig, options: CreateAppOptions = {}): App {
+export function createApp(configOrSettings: CalmConfig | AppSettings, options: CreateAppOptions = {}): App {
+  const config = createAppSettings(configOrSettings);
   if (options.requireInitialized && !isInitialized(config)) {
     throw new CalmError('not_found', `calm is not initialized at ${config.paths.home}; run \`calm init\` first`);
   }
@@ -90,19 +94,8 @@ export function createApp(config: CalmConfig, options: CreateAppOptions = {}): A
   // whichever process migrates the schema first backs the database up before it does
   const db = openDatabase(config.paths.database, { beforeMigrate: backupBeforeMigration(config) });
   // relational tables always stay in SQLite; records live wherever the backend says
-  const records: RecordStore = recordStoreFor(config.vectorBackend, config, db);
-  let loading: Promise<Embedder> | undefined;
-  const embedder = (opts: Pick<EmbedderLoadOptions, 'onProgress'> = {}): Promise<Embedder> => {
-    loading ??= loadEmbedder(embedderChoice, {
-      modelsDir: config.paths.models,
-      allowDownload: config.modelDownload,
-      ...opts,
-    }).catch((e: unknown) => {
-      loading = undefined; // a later call may succeed (e.g. after the weights were placed)
-      throw e;
-    });
-    return loading;
-  };
+  const records: RecordStore = config.stores.open(config.vectorBackend, db);
+  const embedder = lazyEmbedder(embedderChoice, { modelsDir: config.paths.models, allowDownload: config.modelDownload });
   const guard = new CollectionGuard(records, embedder);
   const search = new SearchEngine(records, embedder, guard);
   const clusters = new ClusteringService(records, guard, { minClusterSize: config.clusterMinSize, minSamples: config.clusterMinSamples });
@@ -114,7 +107,7 @@ export function createApp(config: CalmConfig, options: CreateAppOptions = {}): A
   });
   const currentProject = options.currentProject ?? cwdProject(orchestration);
   return {
-    config,
+    settings: config,
     db,
     records,
     embedderChoice,
@@ -133,10 +126,24 @@ export function createApp(config: CalmConfig, options: CreateAppOptions = {}): A
     embedder,
     forgetCollections: () => guard.forget(),
     async close() {
-      const embedder = await loading?.catch(() => undefined);
-      await embedder?.dispose?.();
+      await (await embedder.loaded())?.dispose?.();
       await records.close();
       if (db.open) db.close();
     },
+  };
+}
+
+/** An App over the same settings on another database: where a CALM backup's import is built before it is swapped in. */
+export function importTargetOpener(settings: AppSettings): (database: string) => App {
+  const { stores: _built, ...config } = settings;
+  return (database) => createApp({ ...config, paths: { ...config.paths, database } }); // stores rebuilt for these settings
+}
+
+/** What `calm init` on a CALM home needs from the composition root: settings for CALM's translated config, and an App to import into. */
+export function adoptionDeps(env: NodeJS.ProcessEnv): AdoptDeps<AppSettings> {
+  return {
+    settingsFor: (doc) => createAppSettings(configFrom(env, doc)),
+    openTarget: ({ stores: _built, ...config }, database, embedder) =>
+      createApp({ ...config, paths: { ...config.paths, database }, embedder }), // stores rebuilt for these settings
   };
 }

@@ -12,6 +12,9 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { readCalmEnv, warnOnce } from './calm-env.js';
 import { CalmError } from './errors.js';
+import { type CalmPaths, pathsFor } from './paths.js';
+
+export { type CalmPaths, pathsFor } from './paths.js';
 
 export type ConfigSource = 'default' | 'config file' | 'environment';
 
@@ -106,48 +109,12 @@ export const SETTINGS = {
 export type SettingKey = keyof typeof SETTINGS;
 type SettingValues = { [K in SettingKey]: (typeof SETTINGS)[K]['defaultValue'] };
 
-export interface CalmPaths {
-  readonly home: string;
-  readonly database: string;
-  readonly configFile: string;
-  readonly pidFile: string;
-  readonly logFile: string;
-  readonly backups: string;
-  readonly models: string;
-  readonly journal: string;
-  readonly sessions: string;
-  readonly roles: string;
-  readonly workflows: string;
-  readonly skills: string;
-  readonly hookErrorLog: string;
-  readonly authTokenFile: string;
-}
-
 export interface CalmConfig extends SettingValues {
   readonly paths: CalmPaths;
   /** Where each value came from, for `calm config show`. `home` included. */
   readonly sources: Readonly<Record<SettingKey | 'home', ConfigSource>>;
   /** A setting taken from one of CALM's variables instead of calm's own (CALM_SEMANTIC_MODEL → embedder). */
   readonly envNames?: Partial<Record<SettingKey, string>>;
-}
-
-export function pathsFor(home: string): CalmPaths {
-  return {
-    home,
-    database: join(home, 'metadata.db'),
-    configFile: join(home, 'config.yaml'),
-    pidFile: join(home, 'server.pid'),
-    logFile: join(home, 'server.log'),
-    backups: join(home, 'backups'),
-    models: join(home, 'models'),
-    journal: join(home, 'journal'),
-    sessions: join(home, 'sessions'),
-    roles: join(home, 'roles'),
-    workflows: join(home, 'workflows'),
-    skills: join(home, 'skills'),
-    hookErrorLog: join(home, 'hook_errors.log'),
-    authTokenFile: join(home, 'auth_token'),
-  };
 }
 
 export function resolveHome(env: NodeJS.ProcessEnv = process.env): { home: string; source: ConfigSource } {

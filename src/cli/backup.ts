@@ -9,8 +9,9 @@ import type { BackupEntry } from '../services/backup/catalog.js';
 import type { CreatedBackup } from '../services/backup/create.js';
 import type { Manifest } from '../services/backup/manifest.js';
 import type { CalmRestoreResult } from '../services/backup/restore-calm-backup.js';
+import type { RestoreStep } from '../services/backup/restore.js';
 import type { VerifyReport } from '../services/backup/verify.js';
-import { cliConfig } from './app-context.js';
+import { cliSettings } from './app-context.js';
 import { confirm } from './confirm.js';
 import { intOption } from './options.js';
 import { formatBytes, print, table } from './output.js';
@@ -102,14 +103,16 @@ function importedLine(r: CalmRestoreResult): string {
   return parts.join(', ') || 'nothing';
 }
 
-/** Test hook: pause before each restore step so a test can kill the process between steps. */
-function stepPause(): ((step: string) => Promise<void>) | undefined {
-  const ms = Number(process.env.TEST_CALM_RESTORE_PAUSE_MS ?? '');
-  if (!Number.isFinite(ms) || ms <= 0) return undefined;
-  return async (step) => {
-    process.stderr.write(`restore step: ${step}\n`);
-    await new Promise((resolve) => setTimeout(resolve, ms));
-  };
+/** What each step of a restore does, printed on stderr as it starts (a large restore takes a while). */
+const RESTORE_STEPS: Record<RestoreStep, string> = {
+  verified: 'the backup is verified',
+  'safety-backup': 'saving the current state as a pre-restore backup',
+  restore: 'copying the backup into place',
+  check: 'checking the restored data against the manifest',
+};
+
+function reportStep(step: RestoreStep): void {
+  process.stderr.write(`restore step: ${step} (${RESTORE_STEPS[step]})\n`);
 }
 
 export function registerBackup(program: Command): void {
@@ -125,7 +128,7 @@ export function registerBackup(program: Command): void {
     .option('--json', 'print the manifest as JSON')
     .action(async (name: string | undefined, opts: { force?: boolean; json?: boolean }) => {
       const { createBackup } = await import('../services/backup/create.js');
-      const created = await createBackup(await cliConfig(), { name, force: opts.force });
+      const created = await createBackup(await cliSettings(), { name, force: opts.force });
       print(created, opts, (b) => renderCreated('Created backup', b));
       markPartial(created);
     });
@@ -136,7 +139,7 @@ export function registerBackup(program: Command): void {
     .option('--json', 'print the list as JSON')
     .action(async (opts: { json?: boolean }) => {
       const { listBackups } = await import('../services/backup/catalog.js');
-      const config = await cliConfig();
+      const config = await cliSettings();
       print({ backups: listBackups(config), max_backups: config.maxBackups }, opts, renderList);
     });
 
@@ -147,7 +150,7 @@ export function registerBackup(program: Command): void {
     .option('--json', 'print as JSON')
     .action(async (name: string, opts: { json?: boolean }) => {
       const { showAnyBackup } = await import('../services/backup/catalog.js');
-      print(showAnyBackup(await cliConfig(), name), opts, renderShow);
+      print(showAnyBackup(await cliSettings(), name), opts, renderShow);
     });
 
   backup
@@ -157,7 +160,7 @@ export function registerBackup(program: Command): void {
     .option('--json', 'print the report as JSON')
     .action(async (name: string, opts: { json?: boolean }) => {
       const { verifyBackup } = await import('../services/backup/verify.js');
-      const report = await verifyBackup(await cliConfig(), name);
+      const report = await verifyBackup(await cliSettings(), name);
       print(report, opts, renderVerify);
       if (!report.ok) process.exitCode = 1;
     });
@@ -172,15 +175,15 @@ export function registerBackup(program: Command): void {
     .action(async (name: string, opts: { yes?: boolean; json?: boolean; skipQdrant?: boolean }) => {
       const { findBackup } = await import('../services/backup/catalog.js');
       const { restoreBackup } = await import('../services/backup/restore.js');
-      const config = await cliConfig();
+      const { importTargetOpener } = await import('../app.js');
+      const config = await cliSettings();
       const found = findBackup(config, name);
       const what = found.kind === 'calm' ? `CALM's backup '${name}'? It is imported and` : `backup '${name}'? This`;
       if (!(await confirm(`Restore ${what} replaces all current calm data (a safety backup is taken first).`, opts.yes))) {
         process.stderr.write('Aborted.\n');
         return;
       }
-      const pause = stepPause();
-      const result = await restoreBackup(config, name, { ...(pause ? { onStep: pause } : {}), skipQdrant: opts.skipQdrant ?? false });
+      const result = await restoreBackup(config, name, { onStep: reportStep, skipQdrant: opts.skipQdrant ?? false, openImportTarget: importTargetOpener(config) });
       print(result, opts, (r) =>
         [
           `Restored from backup: ${r.name} (${r.records} records)`,
@@ -200,7 +203,7 @@ export function registerBackup(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (name: string, opts: { yes?: boolean; json?: boolean }) => {
       const { deleteBackup, findBackup } = await import('../services/backup/catalog.js');
-      const config = await cliConfig();
+      const config = await cliSettings();
       findBackup(config, name);
       if (!(await confirm(`Delete backup '${name}'?`, opts.yes))) {
         process.stderr.write('Aborted.\n');
@@ -216,7 +219,7 @@ export function registerBackup(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (opts: { maxBackups?: number; json?: boolean }) => {
       const { autoBackup } = await import('../services/backup/rotation.js');
-      const config = await cliConfig();
+      const config = await cliSettings();
       const result = await autoBackup(config, 'calm backup auto', opts.maxBackups ?? config.maxBackups);
       print(result, opts, (r) =>
         [renderCreated('Created auto-backup', r.backup), ...r.rotated.map((n) => `Rotated away: ${n}`)].join('\n'),

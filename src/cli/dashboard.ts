@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { cliConfig } from './app-context.js';
 import { print } from './output.js';
-import { cliPath, requireInitialized } from './server.js';
+import { requireInitialized } from './server.js';
 
 interface DashboardView {
   /** The page's address; with `#token=…` when the daemon requires a token. */
@@ -59,7 +59,7 @@ export function registerDashboard(program: Command): void {
       let pid = running.pid;
       if (!running.running) {
         await requireInitialized(config);
-        const result = await startDaemon(config, { cliPath: cliPath() });
+        const result = await startDaemon(config);
         started = !result.alreadyRunning;
         pid = result.pid;
       }

@@ -32,8 +32,8 @@ const short = (text: string, max = 72): string => (text.length > max ? `${text.s
 async function tour(app: App): Promise<void> {
   step(1, 'A fresh calm home');
   const embedder = await app.embedder();
-  say(`Home:      ${app.config.paths.home} (throwaway; your own data is not touched)`);
-  say(`Database:  ${app.config.paths.database} — one SQLite file: records, vectors (sqlite-vec), keyword index (FTS5)`);
+  say(`Home:      ${app.settings.paths.home} (throwaway; your own data is not touched)`);
+  say(`Database:  ${app.settings.paths.database} — one SQLite file: records, vectors (sqlite-vec), keyword index (FTS5)`);
   say(`Embedder:  ${embedder.id} (${embedder.dim}-d)`);
 
   step(2, 'Store memories');

@@ -25,7 +25,7 @@ export function registerDoctor(program: Command): void {
         let repairs;
         let tightened;
         if (opts.fix) {
-          tightened = tightenPermissions(app.config.paths.home);
+          tightened = tightenPermissions(app.settings.paths.home);
           repairs = await repairCollections(app);
           if (!opts.json) {
             for (const p of tightened) process.stdout.write(`Tightened ${p.path}: ${octal(p.mode)} → ${octal(p.wanted)}\n`);

@@ -19,11 +19,11 @@ export function registerImportCalm(program: Command): void {
       const bars = new Map<string, Progress>();
       try {
         const result = await withApp((app) => {
-          const qdrantUrl = opts.qdrantUrl ?? app.config.qdrantUrl;
+          const qdrantUrl = opts.qdrantUrl ?? app.settings.qdrantUrl;
           return importCalm(app, {
             qdrantUrl,
             // the key calm is configured with, when CALM's Qdrant is the one calm is pointed at
-            qdrantApiKey: qdrantUrl === app.config.qdrantUrl && app.config.qdrantApiKey ? app.config.qdrantApiKey : undefined,
+            qdrantApiKey: qdrantUrl === app.settings.qdrantUrl && app.settings.qdrantApiKey ? app.settings.qdrantApiKey : undefined,
             db,
             dbExplicit: opts.db !== undefined,
             dryRun: opts.dryRun ?? false,

@@ -13,9 +13,9 @@ async function adoptCalm(home: string, evidence: CalmHomeEvidence, opts: { json?
     process.stderr.write('Nothing was changed.\n');
     return;
   }
-  const { adoptCalmHome } = await import('../services/calm-home/adopt.js');
+  const [{ adoptCalmHome }, { adoptionDeps }] = await Promise.all([import('../services/calm-home/adopt.js'), import('../app.js')]);
   const download = downloadProgress();
-  const r = await adoptCalmHome(process.env, home, { evidence, onProgress: download.onProgress }).finally(download.stop);
+  const r = await adoptCalmHome(adoptionDeps(process.env), home, { evidence, onProgress: download.onProgress }).finally(download.stop);
   print(r, opts, (x) =>
     [
       `CALM's home ${x.home} is now calm's.`,

@@ -2,21 +2,14 @@
  * `calm install` and `calm uninstall`: register calm with Claude Code (MCP server in ~/.claude.json,
  * hooks in ~/.claude/settings.json, skills in ~/.claude/skills) and take it out again.
  */
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { CalmError } from '../errors.js';
+import { calmBinPath } from '../services/daemon.js';
 import type { InstallReport } from '../services/install/installer.js';
 import { cliConfig } from './app-context.js';
 import { confirm } from './confirm.js';
 import { print } from './output.js';
-
-/** This build's bin.js: hooks and the MCP server run it with this node, whatever PATH says. */
-function binPath(): string {
-  const bin = fileURLToPath(new URL('./bin.js', import.meta.url));
-  return existsSync(bin) ? bin : process.argv[1]!;
-}
 
 function target(): { userHome: string; claudeConfigDir?: string } {
   const userHome = process.env.HOME?.trim() || process.env.USERPROFILE?.trim();
@@ -37,7 +30,7 @@ function render(r: InstallReport, title: string, notes: readonly string[] = [], 
 /** CALM's install flags that mean nothing here: accepted, so CALM's scripts and docs keep working, with a word on why. */
 function calmFlagNotes(opts: InstallFlags): string[] {
   const notes: string[] = [];
-  if (opts.dev) notes.push(`--dev (CALM's development mode) is not needed: the hooks and the MCP server always run this build (${binPath()})`);
+  if (opts.dev) notes.push(`--dev (CALM's development mode) is not needed: the hooks and the MCP server always run this build (${calmBinPath()})`);
   if (opts.skipQdrant) notes.push('--skip-qdrant: nothing to skip, calm needs no Qdrant (everything lives in one SQLite file; CALM_VECTOR_BACKEND=qdrant opts in to a Qdrant server)');
   return notes;
 }
@@ -85,9 +78,9 @@ export function registerInstall(program: Command): void {
       const home = config.sources.home === 'environment' ? config.paths.home : undefined;
       const run = (dryRun: boolean): Promise<InstallReport> =>
         install({
-          config,
+          paths: config.paths,
           target: target(),
-          command: { node: process.execPath, bin: binPath(), home },
+          command: { node: process.execPath, bin: daemon.calmBinPath(), home },
           daemonUrl: daemon.daemonMcpUrl(config),
           authToken: transport === 'http' ? ensureAuthToken(config) : undefined,
           mcpTransport: transport,
@@ -100,7 +93,7 @@ export function registerInstall(program: Command): void {
             const { initCalm } = await import('../services/init.js');
             await initCalm(config);
           },
-          startServer: () => daemon.startDaemon(config, { cliPath: binPath() }),
+          startServer: () => daemon.startDaemon(config),
         });
       const notes = calmFlagNotes(opts);
       if (!opts.dryRun && !opts.yes) {
@@ -135,7 +128,7 @@ export function registerInstall(program: Command): void {
         return;
       }
       const [{ uninstall }, { stopDaemon }] = await Promise.all([import('../services/install/installer.js'), import('../services/daemon.js')]);
-      const report = await uninstall({ config, removeData: opts.removeData ?? false, stopServer: () => stopDaemon(config) });
+      const report = await uninstall({ paths: config.paths, removeData: opts.removeData ?? false, stopServer: () => stopDaemon(config) });
       print(report, { json: opts.json }, (r) => render(r, 'calm uninstall:'));
     });
 }

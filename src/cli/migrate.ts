@@ -1,6 +1,6 @@
 /** @module `calm migrate --to qdrant|embedded`: move every record to the other backend, check it, switch. */
 import { type Command, Option } from 'commander';
-import { cliConfig } from './app-context.js';
+import { cliSettings } from './app-context.js';
 import { confirm } from './confirm.js';
 import { print, progress, type Progress, table } from './output.js';
 
@@ -13,7 +13,7 @@ export function registerMigrate(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (opts: { to: 'qdrant' | 'embedded'; yes?: boolean; json?: boolean }) => {
       const { describeBackend, migrateBackend } = await import('../services/migrate.js');
-      const config = await cliConfig();
+      const config = await cliSettings();
       const question =
         `Copy every record from ${describeBackend(config, config.vectorBackend)} to ${describeBackend(config, opts.to)} and switch calm to it? ` +
         'Records the target holds that the source does not are removed from the target; the source is left as it is.';

@@ -14,13 +14,13 @@ export function registerReembed(program: Command): void {
     .action(async (opts: { model?: string; collection?: string[]; batchSize: number; json?: boolean }) => {
       const { reembedCollections } = await import('../services/reembed.js');
       const { loadEmbedder, parseEmbedderChoice } = await import('../embedding/registry.js');
-      const { setConfigValue } = await import('../services/config-file.js');
+      const { setConfigValue } = await import('../config-file.js');
       await withApp(async (app) => {
         const choice = opts.model ? parseEmbedderChoice(opts.model) : app.embedderChoice;
         const download = downloadProgress();
         const embedder = await loadEmbedder(choice, {
-          modelsDir: app.config.paths.models,
-          allowDownload: app.config.modelDownload,
+          modelsDir: app.settings.paths.models,
+          allowDownload: app.settings.modelDownload,
           onProgress: download.onProgress,
         }).finally(download.stop);
         const bars = new Map<string, Progress>();
@@ -36,10 +36,10 @@ export function registerReembed(program: Command): void {
           for (const b of bars.values()) b.stop();
           let configNote = '';
           if (opts.model && choice.id !== app.embedderChoice.id) {
-            setConfigValue(app.config, 'embedder', opts.model.trim());
-            configNote = app.config.sources.embedder === 'environment'
-              ? `Recorded embedder '${opts.model}' in ${app.config.paths.configFile}; CALM_EMBEDDER in your environment still overrides it: update it too.`
-              : `Recorded embedder '${opts.model}' in ${app.config.paths.configFile}.`;
+            setConfigValue(app.settings, 'embedder', opts.model.trim());
+            configNote = app.settings.sources.embedder === 'environment'
+              ? `Recorded embedder '${opts.model}' in ${app.settings.paths.configFile}; CALM_EMBEDDER in your environment still overrides it: update it too.`
+              : `Recorded embedder '${opts.model}' in ${app.settings.paths.configFile}.`;
           }
           print({ embedder: embedder.id, dim: embedder.dim, results, note: configNote || undefined }, opts, (r) =>
             [

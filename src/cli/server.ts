@@ -4,7 +4,6 @@
  * foreground server writes its PID file once listening and removes it when it stops.
  */
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { CalmConfig } from '../config.js';
 import { asCalmError, CalmError } from '../errors.js';
@@ -14,12 +13,6 @@ import { print } from './output.js';
 
 /** How often the daemon checks that its home still exists. */
 const HOME_CHECK_MS = 5_000;
-
-/** The entry script the daemon child runs: this build's bin.js, else whatever started us. */
-export function cliPath(): string {
-  const bin = fileURLToPath(new URL('./bin.js', import.meta.url));
-  return existsSync(bin) ? bin : process.argv[1]!;
-}
 
 const hostPort = (config: CalmConfig): string => `${config.serverHost}:${config.serverPort}`;
 
@@ -39,7 +32,7 @@ async function startDaemonCommand(config: CalmConfig): Promise<void> {
   }
   await requireInitialized(config);
   print(config, {}, (c) => `Starting calm server daemon on ${hostPort(c)}...`);
-  const result = await startDaemon(config, { cliPath: cliPath() });
+  const result = await startDaemon(config);
   if (result.alreadyRunning) print(result, {}, (r) => `Server is already running (PID: ${r.pid})`);
   else print(result, {}, (r) => `Server started (PID ${r.pid})\nLog file: ${config.paths.logFile}`);
 }
@@ -86,7 +79,7 @@ async function runForeground(config: CalmConfig): Promise<void> {
   // the daily automatic backup: checked now and every hour, taken when the newest is a day old
   const { autoBackupIfDue } = await import('../services/backup/rotation.js');
   const backupIfDue = (): void => {
-    autoBackupIfDue(config).then(
+    autoBackupIfDue(app.settings).then(
       (r) => r && logger.info(`automatic backup taken: ${r.backup.name}`),
       (e: unknown) => logger.error(`automatic backup failed: ${asCalmError(e).message}`),
     );

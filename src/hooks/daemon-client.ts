@@ -5,13 +5,11 @@
  * waiting (detached, stdio to the log file, so Claude Code, which reads the hook's pipes to EOF, is
  * not held by the child: cc#43123).
  */
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { bearerHeader } from '../services/auth-token.js';
-import { clientHost, isProcessAlive, readPidFile } from '../services/daemon.js';
+import { calmBinPath, clientHost, isProcessAlive, readPidFile, spawnServer } from '../services/daemon.js';
 import type { HookSettings } from './settings.js';
 
 const RESPONSE_MAX_BYTES = 1024 * 1024;
@@ -82,11 +80,6 @@ export function askDaemon(settings: Pick<HookSettings, 'host' | 'port' | 'authTo
 }
 
 /** The `calm` entry script: this build's bin.js, else whatever started this process. */
-function cliPath(): string {
-  const bin = fileURLToPath(new URL('../cli/bin.js', import.meta.url));
-  return existsSync(bin) ? bin : process.argv[1]!;
-}
-
 /**
  * Starts `calm server start --foreground` detached and returns at once (no health wait: a hook has no
  * time to). Returns false when another hook started one moments ago. Throws when the spawn fails.
@@ -100,19 +93,13 @@ export function spawnDaemon(settings: Pick<HookSettings, 'home' | 'hooksDir' | '
     // never spawned from a hook
   }
   writeFileSync(guard, `${process.pid}\n`, { mode: 0o600 });
-  const fd = openSync(settings.logFile, 'a', 0o600);
-  try {
-    writeSync(fd, `\n=== calm server start (from a Claude Code hook) ${new Date().toISOString()} on ${settings.host}:${settings.port} ===\n`);
-    const child = spawn(process.execPath, [cliPath(), 'server', 'start', '--foreground'], {
-      detached: true,
-      stdio: ['ignore', fd, fd],
-      cwd: settings.home,
-      env: settings.env,
-    });
-    child.on('error', () => undefined); // reported by the next hook finding no daemon
-    child.unref();
-  } finally {
-    closeSync(fd);
-  }
+  const child = spawnServer({
+    cliPath: calmBinPath(),
+    home: settings.home,
+    logFile: settings.logFile,
+    banner: `calm server start (from a Claude Code hook) ${new Date().toISOString()} on ${settings.host}:${settings.port}`,
+    env: settings.env,
+  });
+  child.on('error', () => undefined); // reported by the next hook finding no daemon
   return true;
 }

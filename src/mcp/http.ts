@@ -148,7 +148,7 @@ async function handleHookQuery(app: App, req: IncomingMessage, res: ServerRespon
   }
   try {
     const answer = await new HookContextService(app).answer(parseHookQuery(JSON.parse(body.text)));
-    sendJson(res, 200, { home: app.config.paths.home, answer });
+    sendJson(res, 200, { home: app.settings.paths.home, answer });
   } catch (e) {
     const err = e instanceof SyntaxError ? new CalmError('validation_error', 'Parse error: invalid JSON') : asCalmError(e);
     if (err.type === 'internal_error') options.log(`hook query failed: ${describeCause(e)}`);

@@ -4,12 +4,13 @@
  * daemon is `calm server start --foreground` in a child process, which writes its own PID file once it
  * listens and removes it on exit.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { request } from 'node:http';
-import type { CalmConfig } from '../config.js';
+import { fileURLToPath } from 'node:url';
 import { CalmError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
+import type { DaemonSettings } from './settings.js';
 
 export interface DaemonStatus {
   readonly running: boolean;
@@ -43,11 +44,11 @@ export function clientHost(host: string): string {
 }
 
 /** `http://host:port`, without a path. */
-export function daemonBaseUrl(config: CalmConfig): string {
+export function daemonBaseUrl(config: Pick<DaemonSettings, 'serverHost' | 'serverPort'>): string {
   return `http://${clientHost(config.serverHost)}:${config.serverPort}`;
 }
 
-export function daemonMcpUrl(config: CalmConfig): string {
+export function daemonMcpUrl(config: Pick<DaemonSettings, 'serverHost' | 'serverPort'>): string {
   return `${daemonBaseUrl(config)}/mcp`;
 }
 
@@ -118,7 +119,7 @@ function looksLikeCalmServer(pid: number): boolean {
 }
 
 /** Running = the PID file parses and names a live calm server. Anything else found there is stale and removed. */
-export function daemonStatus(config: CalmConfig): DaemonStatus {
+export function daemonStatus(config: { readonly paths: Pick<DaemonSettings['paths'], 'pidFile'> }): DaemonStatus {
   const file = config.paths.pidFile;
   if (!existsSync(file)) return { running: false };
   const pid = readPidFile(file);
@@ -180,9 +181,32 @@ function fileSize(file: string): number {
   }
 }
 
+/** This build's `calm` entry script (dist/cli/bin.js), else whatever started this process. */
+export function calmBinPath(): string {
+  const bin = fileURLToPath(new URL('../cli/bin.js', import.meta.url));
+  return existsSync(bin) ? bin : process.argv[1]!;
+}
+
+/**
+ * Runs `<node> <cliPath> server start --foreground` detached from this process, in the home (a daemon
+ * shared by every project should not depend on, or pin, the directory it was started from), its
+ * output appended to the log file after `banner` (earlier runs' logs are kept).
+ */
+export function spawnServer(o: { readonly cliPath: string; readonly home: string; readonly logFile: string; readonly banner: string; readonly env: NodeJS.ProcessEnv }): ChildProcess {
+  const fd = openSync(o.logFile, 'a', 0o600);
+  try {
+    writeSync(fd, `\n=== ${o.banner} ===\n`);
+    const child = spawn(process.execPath, [o.cliPath, 'server', 'start', '--foreground'], { detached: true, stdio: ['ignore', fd, fd], cwd: o.home, env: o.env });
+    child.unref();
+    return child;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export interface StartOptions {
-  /** The `calm` entry script the child runs (`<node> <cliPath> server start --foreground`). */
-  readonly cliPath: string;
+  /** The `calm` entry script the child runs (`<node> <cliPath> server start --foreground`); default: this build's. */
+  readonly cliPath?: string;
   /** Environment of the child; defaults to this process's. */
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -192,33 +216,25 @@ export interface StartOptions {
  * log file after a banner line (earlier runs' logs are kept), and this resolves once the child has
  * written its PID file and `/health` answers. A child that exits first is reported with its last log lines.
  */
-export async function startDaemon(config: CalmConfig, options: StartOptions): Promise<StartResult> {
+export async function startDaemon(config: DaemonSettings, options: StartOptions = {}): Promise<StartResult> {
   const current = daemonStatus(config);
   if (current.running && current.pid !== undefined) return { alreadyRunning: true, pid: current.pid };
 
   const { home, logFile, pidFile } = config.paths;
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const logStart = fileSize(logFile);
-  const fd = openSync(logFile, 'a', 0o600);
-  let pid: number | undefined;
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   let spawnError: Error | undefined;
-  try {
-    writeSync(fd, `\n=== calm server start ${new Date().toISOString()} on ${config.serverHost}:${config.serverPort} ===\n`);
-    const child = spawn(process.execPath, [options.cliPath, 'server', 'start', '--foreground'], {
-      detached: true,
-      stdio: ['ignore', fd, fd],
-      // a daemon shared by every project should not depend on (or pin) the directory it was started from
-      cwd: home,
-      env: { ...(options.env ?? process.env), CALM_HOME: home },
-    });
-    child.on('exit', (code, signal) => (exited = { code, signal }));
-    child.on('error', (e) => (spawnError = e));
-    child.unref();
-    pid = child.pid;
-  } finally {
-    closeSync(fd);
-  }
+  const child = spawnServer({
+    cliPath: options.cliPath ?? calmBinPath(),
+    home,
+    logFile,
+    banner: `calm server start ${new Date().toISOString()} on ${config.serverHost}:${config.serverPort}`,
+    env: { ...(options.env ?? process.env), CALM_HOME: home },
+  });
+  child.on('exit', (code, signal) => (exited = { code, signal }));
+  child.on('error', (e) => (spawnError = e));
+  const pid = child.pid;
   if (pid === undefined) {
     await sleep(0); // let the 'error' event arrive
     throw new CalmError('not_available', `Cannot start the calm server: ${spawnError?.message ?? 'spawn failed'}`);
@@ -262,7 +278,7 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
 }
 
 /** SIGTERM, up to 5 s for a clean exit, then SIGKILL; the PID file is removed either way. */
-export async function stopDaemon(config: CalmConfig): Promise<StopResult> {
+export async function stopDaemon(config: { readonly paths: Pick<DaemonSettings['paths'], 'pidFile'> }): Promise<StopResult> {
   const status = daemonStatus(config);
   if (!status.running || status.pid === undefined) return { wasRunning: false };
   const { pid } = status;

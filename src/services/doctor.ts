@@ -2,11 +2,23 @@
  * @module `calm doctor`: checks the database, every collection's vectors and keyword index, and that
  * every collection was built by the configured embedder. Each problem carries the command that fixes it.
  */
-import type { App } from '../app.js';
-import { isAvailableOffline } from '../embedding/registry.js';
+import type { Embedder } from '../embedding/embedder.js';
+import { type EmbedderChoice, isAvailableOffline } from '../embedding/registry.js';
+import type { CalmPaths } from '../paths.js';
+import type { Db } from '../store/db.js';
+import type { RecordStore } from '../store/records/record-store.js';
 import { findLoosePermissions, octal } from './home-permissions.js';
 import { SCHEMA_VERSION } from '../store/migrations.js';
 import { schemaVersion } from '../store/db.js';
+
+/** What the checks read and the repair writes through: an App satisfies it. */
+export interface DoctorDeps {
+  readonly settings: { readonly paths: Pick<CalmPaths, 'home' | 'models'>; readonly modelDownload: boolean };
+  readonly db: Db;
+  readonly records: RecordStore;
+  readonly embedderChoice: EmbedderChoice;
+  embedder(): Promise<Embedder>;
+}
 
 export type CheckStatus = 'ok' | 'warning' | 'problem';
 
@@ -24,7 +36,7 @@ export interface DoctorReport {
 
 const sample = (ids: readonly string[]): string => ids.slice(0, 5).join(', ') + (ids.length > 5 ? `, … (${ids.length} in all)` : '');
 
-export async function runDoctor(app: App): Promise<DoctorReport> {
+export async function runDoctor(app: DoctorDeps): Promise<DoctorReport> {
   const checks: DoctorCheck[] = [];
   const integrity = app.db.pragma('integrity_check') as { integrity_check: string }[];
   const messages = integrity.map((r) => r.integrity_check);
@@ -46,10 +58,10 @@ export async function runDoctor(app: App): Promise<DoctorReport> {
       : { name: 'schema version', status: 'problem', detail: `schema ${version}, expected ${SCHEMA_VERSION}`, fix: 'run `calm init`' },
   );
 
-  const loose = findLoosePermissions(app.config.paths.home);
+  const loose = findLoosePermissions(app.settings.paths.home);
   checks.push(
     loose.length === 0
-      ? { name: 'file permissions', status: 'ok', detail: `everything under ${app.config.paths.home} is owner-only` }
+      ? { name: 'file permissions', status: 'ok', detail: `everything under ${app.settings.paths.home} is owner-only` }
       : {
           name: 'file permissions',
           status: 'problem',
@@ -59,15 +71,15 @@ export async function runDoctor(app: App): Promise<DoctorReport> {
   );
 
   const configured = app.embedderChoice;
-  const offline = await isAvailableOffline(configured, app.config.paths.models);
+  const offline = await isAvailableOffline(configured, app.settings.paths.models);
   checks.push(
     offline
       ? { name: 'embedder', status: 'ok', detail: `${configured.id} is available on this machine` }
       : {
           name: 'embedder',
           status: 'warning',
-          detail: `${configured.id} weights are not in ${app.config.paths.models}; they will be downloaded on first use`,
-          fix: app.config.modelDownload ? 'run `calm init` to download them now' : 'allow downloads (CALM_MODEL_DOWNLOAD=true) or set CALM_EMBEDDER=hash',
+          detail: `${configured.id} weights are not in ${app.settings.paths.models}; they will be downloaded on first use`,
+          fix: app.settings.modelDownload ? 'run `calm init` to download them now' : 'allow downloads (CALM_MODEL_DOWNLOAD=true) or set CALM_EMBEDDER=hash',
         },
   );
 
@@ -117,7 +129,7 @@ export interface RepairResult {
 }
 
 /** Repairs what can be repaired without data loss: orphan vectors, the keyword index, missing vectors. */
-export async function repairCollections(app: App): Promise<RepairResult[]> {
+export async function repairCollections(app: Omit<DoctorDeps, 'settings' | 'db'>): Promise<RepairResult[]> {
   const results: RepairResult[] = [];
   for (const info of await app.records.listCollections()) {
     const report = await app.records.checkConsistency(info.name);

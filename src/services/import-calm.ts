@@ -15,10 +15,13 @@
  */
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import type { App } from '../app.js';
+import type { Embedder } from '../embedding/embedder.js';
+import type { EmbedderChoice } from '../embedding/registry.js';
 import { CalmError } from '../errors.js';
-import { createQdrantClient, qdrantError } from '../store/records/qdrant/index.js';
-import type { RecordInput } from '../store/records/record-store.js';
+import type { Db } from '../store/db.js';
+// CALM's server is a source to read, not calm's record store: a plain client for it
+import { createQdrantClient, qdrantError } from '../store/records/qdrant/client.js';
+import type { RecordInput, RecordStore } from '../store/records/record-store.js';
 import { CollectionGuard } from './collection-guard.js';
 import { snapshotCalmDb } from './import-calm/calm-db-snapshot.js';
 import { type CalmPoint, IMPORTED_COLLECTIONS, readCalmCollection, SKIPPED_COLLECTIONS } from './import-calm/calm-collections.js';
@@ -69,12 +72,21 @@ export interface ImportCalmResult {
   readonly qdrant_unreachable: string | null;
 }
 
+/** Where the import writes: calm's database, record store and embedder (an App satisfies it). */
+export interface ImportTarget {
+  readonly settings: { readonly qdrantUrl: string; readonly paths: { readonly database: string } };
+  readonly db: Db;
+  readonly records: RecordStore;
+  readonly embedderChoice: EmbedderChoice;
+  embedder(): Promise<Embedder>;
+}
+
 const BATCH = 64;
 /** The embedder id of CALM's own vectors: nomic-embed-text-v1.5 without prompts. */
 const CALM_EMBEDDER_ID = 'onnx:nomic-ai/nomic-embed-text-v1.5';
 const sameUrl = (a: string, b: string): boolean => a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
 
-export async function importCalm(app: App, options: ImportCalmOptions): Promise<ImportCalmResult> {
+export async function importCalm(app: ImportTarget, options: ImportCalmOptions): Promise<ImportCalmResult> {
   const url = options.qdrantUrl ?? CALM_QDRANT_URL;
   const dryRun = options.dryRun ?? false;
   const dbPath = resolve(options.db);
@@ -84,7 +96,7 @@ export async function importCalm(app: App, options: ImportCalmOptions): Promise<
   // calm's nomic preset uses the model's search_query/search_document prompts, so it embeds again
   const keepVectors = choice.id === CALM_EMBEDDER_ID;
 
-  if (app.records.backend === 'qdrant' && sameUrl(url, app.config.qdrantUrl)) {
+  if (app.records.backend === 'qdrant' && sameUrl(url, app.settings.qdrantUrl)) {
     throw new CalmError(
       'validation_error',
       `CALM's collections are on the Qdrant calm itself uses (${url}), under the names calm needs. Import into the embedded backend ` +
@@ -94,7 +106,7 @@ export async function importCalm(app: App, options: ImportCalmOptions): Promise<
   }
   const dbPresent = existsSync(dbPath);
   if (!dbPresent && options.dbExplicit) throw new CalmError('not_found', `No CALM database at ${dbPath}`);
-  if (dbPresent && dbPath === resolve(app.config.paths.database)) {
+  if (dbPresent && dbPath === resolve(app.settings.paths.database)) {
     throw new CalmError('validation_error', `${dbPath} is calm's own database; pass CALM's with --db`);
   }
 
@@ -174,7 +186,7 @@ export async function importCalm(app: App, options: ImportCalmOptions): Promise<
 
 /** One page into calm: vectors kept or recomputed, and for ghap_full the entry rows in the same write. */
 async function writePage(
-  app: App,
+  app: ImportTarget,
   guard: CollectionGuard,
   name: string,
   page: readonly CalmPoint[],

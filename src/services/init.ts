@@ -1,13 +1,21 @@
 /** @module `calm init`: directories, database, config file and the embedder choice. Idempotent. */
 import { existsSync, mkdirSync } from 'node:fs';
-import type { CalmConfig } from '../config.js';
 import type { EmbedderLoadOptions } from '../embedding/registry.js';
 import { openDatabase, schemaVersion } from '../store/db.js';
-import { type ConfigFileAction, setConfigValue } from './config-file.js';
-import { ensureAuthToken } from './auth-token.js';
+import { type ConfigFileAction, setConfigValue } from '../config-file.js';
+import type { CalmPaths } from '../paths.js';
+import { type AuthSettings, ensureAuthToken } from './auth-token.js';
 import { backupBeforeMigration } from './backup/rotation.js';
 import { selectEmbedder } from './embedder-selection.js';
+import type { BackupSettings, EmbedderSettings } from './settings.js';
 import { installTemplates, type TemplateInstall } from './templates.js';
+
+/** The home's folders, the embedder choice, the pre-migration backup and the auth token. */
+export interface InitSettings extends EmbedderSettings, BackupSettings, AuthSettings {
+  readonly paths: CalmPaths;
+  readonly serverAuth: boolean;
+  readonly authToken: string;
+}
 
 export interface InitResult {
   readonly home: string;
@@ -23,7 +31,7 @@ export interface InitResult {
   readonly authTokenFile: string | null;
 }
 
-export async function initCalm(config: CalmConfig, onProgress?: EmbedderLoadOptions['onProgress']): Promise<InitResult> {
+export async function initCalm(config: InitSettings, onProgress?: EmbedderLoadOptions['onProgress']): Promise<InitResult> {
   const p = config.paths;
   const createdDirectories: string[] = [];
   for (const dir of [p.home, p.workflows, p.roles, p.sessions, p.skills, p.journal, p.backups, p.models]) {

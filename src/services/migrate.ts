@@ -15,14 +15,22 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import type { CalmConfig } from '../config.js';
 import { CalmError } from '../errors.js';
 import { openDatabase } from '../store/db.js';
 import type { CollectionInfo, RecordStore, StoredRecord } from '../store/records/record-store.js';
 import { nowIso } from '../store/time.js';
-import { type Backend, recordStoreFor } from './backends.js';
-import { type ConfigFileAction, setConfigValue } from './config-file.js';
+import { type ConfigFileAction, setConfigValue } from '../config-file.js';
+import type { CalmPaths } from '../paths.js';
 import { daemonStatus } from './daemon.js';
+import type { Backend, QdrantSettings, RecordStores, SettingSource } from './settings.js';
+
+/** The backends on both sides, where the resume state and config.yaml live, and the record stores. */
+export interface MigrateSettings extends QdrantSettings {
+  readonly paths: Pick<CalmPaths, 'home' | 'database' | 'configFile' | 'pidFile'>;
+  readonly vectorBackend: Backend;
+  readonly sources: { readonly [K in 'vectorBackend' | 'qdrantUrl' | 'qdrantApiKey']: SettingSource };
+  readonly stores: RecordStores;
+}
 
 const PAGE = 256;
 const SAMPLE = 32;
@@ -70,9 +78,9 @@ interface MigrationState {
   readonly verified: string[];
 }
 
-const statePath = (config: CalmConfig): string => join(config.paths.home, 'migrate-state.json');
+const statePath = (config: MigrateSettings): string => join(config.paths.home, 'migrate-state.json');
 
-function readState(config: CalmConfig, from: Backend, to: Backend): MigrationState | undefined {
+function readState(config: MigrateSettings, from: Backend, to: Backend): MigrationState | undefined {
   try {
     const s = JSON.parse(readFileSync(statePath(config), 'utf8')) as MigrationState;
     return s.from === from && s.to === to && Array.isArray(s.verified) ? s : undefined;
@@ -81,13 +89,13 @@ function readState(config: CalmConfig, from: Backend, to: Backend): MigrationSta
   }
 }
 
-function writeState(config: CalmConfig, state: MigrationState): void {
+function writeState(config: MigrateSettings, state: MigrationState): void {
   const file = statePath(config);
   writeFileSync(`${file}.tmp`, JSON.stringify(state, null, 2), { mode: 0o600 });
   renameSync(`${file}.tmp`, file);
 }
 
-export function describeBackend(config: CalmConfig, backend: Backend): string {
+export function describeBackend(config: MigrateSettings, backend: Backend): string {
   return backend === 'qdrant' ? `Qdrant at ${config.qdrantUrl}` : `the embedded store (${config.paths.database})`;
 }
 
@@ -154,13 +162,13 @@ async function copyCollection(
   return { ids, removed };
 }
 
-export async function migrateBackend(config: CalmConfig, to: Backend, options: MigrateOptions = {}): Promise<MigrateResult> {
+export async function migrateBackend(config: MigrateSettings, to: Backend, options: MigrateOptions = {}): Promise<MigrateResult> {
   const from = config.vectorBackend;
   if (from === to) throw new CalmError('validation_error', `calm already uses the ${to} backend; nothing to migrate`);
   if (!existsSync(config.paths.database)) throw new CalmError('not_found', `calm is not initialized at ${config.paths.home}; run \`calm init\` first`);
   const db = openDatabase(config.paths.database);
-  const source = recordStoreFor(from, config, db);
-  const target = recordStoreFor(to, config, db);
+  const source = config.stores.open(from, db);
+  const target = config.stores.open(to, db);
   try {
     const collections = await source.listCollections();
     await target.listCollections(); // fails early, before any copy, when the target cannot be reached

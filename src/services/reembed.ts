@@ -3,9 +3,9 @@
  * live ones and swapped in per collection at the end, so an interrupted run loses nothing and the
  * next run continues where it stopped.
  */
-import type { App } from '../app.js';
 import type { Embedder } from '../embedding/embedder.js';
 import { CalmError } from '../errors.js';
+import type { RecordStore } from '../store/records/record-store.js';
 
 export interface ReembedProgress {
   readonly collection: string;
@@ -27,7 +27,8 @@ export interface ReembedOptions {
   readonly onProgress?: (p: ReembedProgress) => void;
 }
 
-export async function reembedCollections(app: App, embedder: Embedder, options: ReembedOptions = {}): Promise<ReembedResult[]> {
+/** `app` is anything holding the record store (an App does). */
+export async function reembedCollections(app: { readonly records: RecordStore }, embedder: Embedder, options: ReembedOptions = {}): Promise<ReembedResult[]> {
   const batchSize = options.batchSize ?? 64;
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
     throw new CalmError('validation_error', `Batch size ${batchSize} out of range. Must be between 1 and 10000.`);

@@ -1,10 +1,29 @@
 /** @module What `calm status` reports: home, backend, embedder, collections and table counts. */
-import { statSync } from 'node:fs';
-import { type App, isInitialized } from '../app.js';
-import type { CalmConfig } from '../config.js';
+import { existsSync, statSync } from 'node:fs';
 import { parseEmbedderChoice } from '../embedding/registry.js';
-import { schemaVersion, tableCounts } from '../store/db.js';
-import type { CollectionInfo } from '../store/records/record-store.js';
+import type { CalmPaths } from '../paths.js';
+import { type Db, schemaVersion, tableCounts } from '../store/db.js';
+import type { CollectionInfo, RecordStore } from '../store/records/record-store.js';
+import type { Backend, SettingSource } from './settings.js';
+
+export interface StatusSettings {
+  readonly paths: Pick<CalmPaths, 'home' | 'database'>;
+  readonly vectorBackend: Backend;
+  readonly embedder: string;
+  readonly sources: { readonly embedder: SettingSource };
+}
+
+/** What a full report reads: an App satisfies it. */
+export interface StatusDeps {
+  readonly settings: StatusSettings;
+  readonly db: Db;
+  readonly records: RecordStore;
+}
+
+/** Whether `calm init` made the database (nothing else is opened to tell). */
+export function isInitialized(settings: { readonly paths: Pick<CalmPaths, 'database'> }): boolean {
+  return existsSync(settings.paths.database);
+}
 
 export interface StatusReport {
   readonly home: string;
@@ -16,7 +35,7 @@ export interface StatusReport {
   readonly tables: Record<string, number>;
 }
 
-export function uninitializedStatus(config: CalmConfig): StatusReport {
+export function uninitializedStatus(config: StatusSettings): StatusReport {
   return {
     home: config.paths.home,
     initialized: isInitialized(config),
@@ -27,8 +46,8 @@ export function uninitializedStatus(config: CalmConfig): StatusReport {
   };
 }
 
-export async function statusReport(app: App): Promise<StatusReport> {
-  const { config } = app;
+export async function statusReport(app: StatusDeps): Promise<StatusReport> {
+  const config = app.settings;
   const files = [config.paths.database, `${config.paths.database}-wal`];
   const sizeBytes = files.reduce((sum, f) => sum + (statSync(f, { throwIfNoEntry: false })?.size ?? 0), 0);
   return {

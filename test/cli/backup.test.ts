@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
 import { hashEmbed } from '../../src/embedding/hash.js';
 import { fileFingerprint, seedEverything } from '../helpers/backup-seed.js';
 import { CLI, json, REPO_ROOT, runCli, tempHome, type TempHome } from '../helpers/home.js';
@@ -200,22 +201,57 @@ describe('calm backup (CLI)', () => {
       outcomes.push(`${label}=${state === stateA ? 'new' : 'old'}`);
     };
 
-    // deterministic: killed while paused before each step
-    for (const step of ['verified', 'safety-backup', 'restore', 'check']) {
+    // deterministic, observed through the database itself: this process holds the live database's write
+    // lock, so the copy into it cannot commit and the restore waits there; killed as each earlier step starts
+    for (const step of ['verified', 'safety-backup', 'restore']) {
       resetToB();
-      const r = await killRestore((s) => s.includes(`restore step: ${step}`), t.env({ TEST_CALM_RESTORE_PAUSE_MS: '5000' }));
+      const writer = new Database(db);
+      writer.exec('BEGIN IMMEDIATE');
+      let r: { killed: boolean; stderr: string };
+      try {
+        r = await killRestore((s) => s.includes(`restore step: ${step}`), t.env());
+      } finally {
+        writer.exec('ROLLBACK');
+        writer.close();
+      }
       assert.ok(r.killed, `${step}: ${r.stderr}`);
       await checkAfter(`before ${step}`);
     }
+    // and after the copy committed: a read transaction open on the old state holds the restore in its
+    // checkpoint (which waits for readers), before the check step; killed once the new state is visible
+    {
+      resetToB();
+      const reader = new Database(db);
+      reader.exec('BEGIN');
+      reader.prepare('SELECT COUNT(*) FROM records').get();
+      const restored = (): boolean => {
+        const probe = new Database(db, { readonly: true });
+        try {
+          return probe.prepare("SELECT 1 FROM tasks WHERE id = 'BUG-001'").get() !== undefined; // in state A only
+        } finally {
+          probe.close();
+        }
+      };
+      let r: { killed: boolean; stderr: string };
+      try {
+        r = await killRestore((s) => s.includes('restore step: restore') && restored(), t.env());
+      } finally {
+        reader.exec('ROLLBACK');
+        reader.close();
+      }
+      assert.ok(r.killed, `check: ${r.stderr}`);
+      assert.doesNotMatch(r.stderr, /restore step: check/, 'killed before the check step');
+      await checkAfter('before check');
+    }
     assert.deepEqual(outcomes, ['before verified=old', 'before safety-backup=old', 'before restore=old', 'before check=new']);
 
-    // calibration: when does the copy into the live database start and end (1 ms pauses only mark the steps)?
+    // calibration: when does the copy into the live database start and end (the restore reports each step)?
     resetToB();
     const marks = new Map<string, number>();
     await killRestore((s, elapsed) => {
       for (const step of ['restore', 'check']) if (!marks.has(step) && s.includes(`restore step: ${step}`)) marks.set(step, elapsed);
       return false;
-    }, t.env({ TEST_CALM_RESTORE_PAUSE_MS: '1' }));
+    }, t.env());
     const [from, to] = [marks.get('restore')!, marks.get('check')!];
     assert.ok(from !== undefined && to !== undefined && to > from, `calibration: ${[...marks].join(' ')}`);
 

@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { createAppSettings } from '../../src/app-settings.js';
 import { loadConfig } from '../../src/config.js';
 import { type Manifest, writeManifest } from '../../src/services/backup/manifest.js';
 import { restoreBackup } from '../../src/services/backup/restore.js';
@@ -176,7 +177,7 @@ async function attackAll(
     f.untouched++;
   }
   // NUL cannot travel in a process argument at all; the services refuse it
-  const config = loadConfig(env);
+  const config = createAppSettings(loadConfig(env));
   f.tried++;
   await assert.rejects(verifyBackup(config, 'good\0x'), /Invalid backup name/);
   f.detected++;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { createAppSettings } from '../../src/app-settings.js';
 import { loadConfig } from '../../src/config.js';
 import { createBackup } from '../../src/services/backup/create.js';
 import { restoreBackup } from '../../src/services/backup/restore.js';
@@ -15,7 +16,7 @@ import { REPO_ROOT, tempHome } from '../helpers/home.js';
 
 test('consistency under load: every backup agrees with itself (rows, vectors, keyword index) and restores cleanly', async () => {
   const t = tempHome();
-  const config = loadConfig(t.env());
+  const config = createAppSettings(loadConfig(t.env()));
   const seed = t.app();
   await seedEverything(seed, 3);
   await seed.close();

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { loadConfig, type CalmConfig } from '../../src/config.js';
+import { type AppSettings, createAppSettings } from '../../src/app-settings.js';
+import { loadConfig } from '../../src/config.js';
 import { createBackup } from '../../src/services/backup/create.js';
 import { restoreBackup } from '../../src/services/backup/restore.js';
 import { verifyBackup } from '../../src/services/backup/verify.js';
@@ -19,7 +20,7 @@ describe('backups on the Qdrant backend (fake Qdrant server)', () => {
   let t: TempHome;
   let fake: FakeQdrant;
   let env: Record<string, string>;
-  let config: CalmConfig;
+  let config: AppSettings;
 
   const memories = async (): Promise<string[]> => {
     const app = t.app(env);
@@ -36,7 +37,7 @@ describe('backups on the Qdrant backend (fake Qdrant server)', () => {
     t = tempHome();
     fake = await startFakeQdrant();
     env = { CALM_VECTOR_BACKEND: 'qdrant', CALM_QDRANT_URL: fake.url };
-    config = loadConfig(t.env(env));
+    config = createAppSettings(loadConfig(t.env(env)));
     const app = t.app(env);
     try {
       for (const content of ['postgres runs on port 5433', 'the deploy needs VPN', 'prefer pnpm over npm']) {

@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { loadConfig, type CalmConfig } from '../../src/config.js';
+import { type AppSettings, createAppSettings } from '../../src/app-settings.js';
+import { loadConfig } from '../../src/config.js';
 import type { App } from '../../src/app.js';
 import { createBackup } from '../../src/services/backup/create.js';
 import { QdrantBackupSource } from '../../src/services/backup/qdrant-source.js';
@@ -41,13 +42,13 @@ function snapshotOf(file: string): { collection: string; points: number } {
 
 describe('backups: Qdrant snapshots (fake Qdrant server)', () => {
   let t: TempHome;
-  let config: CalmConfig;
+  let config: AppSettings;
   let fake: FakeQdrant;
   beforeEach(async () => {
     t = tempHome();
     fake = await startFakeQdrant();
     await seed(fake);
-    config = loadConfig(t.env({ CALM_QDRANT_URL: fake.url }));
+    config = createAppSettings(loadConfig(t.env({ CALM_QDRANT_URL: fake.url })));
     const app = t.app();
     await app.memory.store({ content: 'a memory', category: 'fact' });
     await app.close();
@@ -127,7 +128,7 @@ describe('backups: Qdrant snapshots (fake Qdrant server)', () => {
   test('Qdrant down: the backup still holds SQLite, is marked partial and says what is missing and why', async () => {
     const url = fake.url;
     await fake.stop();
-    const down = loadConfig(t.env({ CALM_VECTOR_BACKEND: 'qdrant', CALM_QDRANT_URL: url }));
+    const down = createAppSettings(loadConfig(t.env({ CALM_VECTOR_BACKEND: 'qdrant', CALM_QDRANT_URL: url })));
     const b = await createBackup(down, { name: 'partial' });
     assert.equal(b.manifest.partial, true);
     assert.deepEqual(b.manifest.files.map((f) => f.path), ['metadata.db']);

@@ -5,6 +5,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameS
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { type AppSettings, createAppSettings } from '../../src/app-settings.js';
 import { loadConfig, type CalmConfig } from '../../src/config.js';
 import { deleteBackup, listBackups, showBackup } from '../../src/services/backup/catalog.js';
 import { createBackup } from '../../src/services/backup/create.js';
@@ -22,10 +23,10 @@ const removeDatabase = (config: CalmConfig): void => {
 
 describe('backups: embedded backend', () => {
   let t: TempHome;
-  let config: CalmConfig;
+  let config: AppSettings;
   beforeEach(() => {
     t = tempHome();
-    config = loadConfig(t.env());
+    config = createAppSettings(loadConfig(t.env()));
   });
   afterEach(() => t.cleanup());
 

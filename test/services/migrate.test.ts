@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { App } from '../../src/app.js';
+import { createAppSettings } from '../../src/app-settings.js';
 import { loadConfig } from '../../src/config.js';
 import { migrateBackend } from '../../src/services/migrate.js';
 import { type FakeQdrant, startFakeQdrant } from '../fakes/qdrant-server.js';
@@ -55,7 +56,7 @@ describe('calm migrate (fake Qdrant server)', () => {
     const original = await withApp(snapshot);
     assert.equal(backend(), 'embedded');
 
-    const there = await migrateBackend(loadConfig(t.env(env)), 'qdrant', { pageSize: 16 });
+    const there = await migrateBackend(createAppSettings(loadConfig(t.env(env))), 'qdrant', { pageSize: 16 });
     assert.deepEqual(there.collections.map((c) => [c.collection, c.records, c.status]), [['memories', 5, 'copied'], ['values', 70, 'copied']]);
     assert.ok(there.collections.every((c) => c.sampled > 0));
     assert.equal(backend(), 'qdrant');
@@ -68,7 +69,7 @@ describe('calm migrate (fake Qdrant server)', () => {
       assert.equal(hits.results[0]?.content, 'postgres runs on 5433');
     });
 
-    const back = await migrateBackend(loadConfig(t.env(env)), 'embedded');
+    const back = await migrateBackend(createAppSettings(loadConfig(t.env(env))), 'embedded');
     assert.equal(back.from, 'qdrant');
     assert.equal(backend(), 'embedded');
     assert.deepEqual(await withApp(snapshot), original);
@@ -76,7 +77,7 @@ describe('calm migrate (fake Qdrant server)', () => {
   });
 
   test('the target becomes a mirror: records added and deleted on the way are carried back', async () => {
-    await migrateBackend(loadConfig(t.env(env)), 'qdrant');
+    await migrateBackend(createAppSettings(loadConfig(t.env(env))), 'qdrant');
     await withApp(async (app) => {
       await app.memory.store({ content: 'stored while on qdrant', category: 'event' });
       const listed = (await app.memory.list({})).results;
@@ -84,7 +85,7 @@ describe('calm migrate (fake Qdrant server)', () => {
       await app.memory.delete(prefer.find((m) => m.content === 'prefer pnpm')!.id);
     });
     const onQdrant = await withApp(snapshot);
-    const back = await migrateBackend(loadConfig(t.env(env)), 'embedded');
+    const back = await migrateBackend(createAppSettings(loadConfig(t.env(env))), 'embedded');
     const mem = back.collections.find((c) => c.collection === 'memories')!;
     assert.equal(mem.records, 5);
     assert.equal(mem.removed, 1, 'the memory deleted on qdrant is removed from the embedded copy');
@@ -95,7 +96,7 @@ describe('calm migrate (fake Qdrant server)', () => {
     const original = await withApp(snapshot);
     let pages = 0;
     await assert.rejects(
-      migrateBackend(loadConfig(t.env(env)), 'qdrant', {
+      migrateBackend(createAppSettings(loadConfig(t.env(env))), 'qdrant', {
         pageSize: 16,
         afterPage: (p) => {
           if (p.collection === 'values' && ++pages === 2) throw new Error('killed');
@@ -108,7 +109,7 @@ describe('calm migrate (fake Qdrant server)', () => {
     assert.deepEqual(await withApp(snapshot), original, 'the source is untouched');
     assert.equal(fake.collections.get('values')?.points.size, 32, 'two pages had been copied');
 
-    const resumed = await migrateBackend(loadConfig(t.env(env)), 'qdrant', { pageSize: 16 });
+    const resumed = await migrateBackend(createAppSettings(loadConfig(t.env(env))), 'qdrant', { pageSize: 16 });
     assert.equal(resumed.resumed, true);
     assert.deepEqual(resumed.collections.map((c) => [c.collection, c.status]), [['memories', 'already copied'], ['values', 'copied']]);
     assert.equal(backend(), 'qdrant');
@@ -118,7 +119,7 @@ describe('calm migrate (fake Qdrant server)', () => {
 
   test('Qdrant unreachable: nothing is copied, nothing switches', async () => {
     await fake.stop();
-    await assert.rejects(migrateBackend(loadConfig(t.env(env)), 'qdrant'), /unreachable/);
+    await assert.rejects(migrateBackend(createAppSettings(loadConfig(t.env(env))), 'qdrant'), /unreachable/);
     assert.equal(backend(), 'embedded');
     await fake.start();
   });

@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import type { App } from '../../src/app.js';
+import { createAppSettings } from '../../src/app-settings.js';
 import { loadConfig } from '../../src/config.js';
 import { createBackup } from '../../src/services/backup/create.js';
 import { restoreBackup } from '../../src/services/backup/restore.js';
@@ -49,7 +50,7 @@ describe(`backups and migrate against a real Qdrant${REAL_QDRANT_URL ? ` (${REAL
       for (const content of ['postgres runs on port 5433', 'the deploy needs VPN', 'prefer pnpm over npm']) await app.memory.store({ content, category: 'fact' });
     });
     const before = await withApp(env, snapshot);
-    const config = loadConfig(t.env(env));
+    const config = createAppSettings(loadConfig(t.env(env)));
     const b = await createBackup(config, { name: 'real' });
     assert.equal(b.manifest.partial, false, JSON.stringify(b.manifest.not_included));
     assert.ok(b.manifest.files.some((f) => f.path === 'qdrant/memories.snapshot'));
@@ -81,11 +82,11 @@ describe(`backups and migrate against a real Qdrant${REAL_QDRANT_URL ? ` (${REAL
       await app.records.upsert('values', Array.from({ length: 40 }, (_, i) => ({ id: `value-${i}`, text: `value ${i}`, payload: { axis: 'full', n: i }, vector: randomUnit(rand, 384) })));
     });
     const original = await withApp(env, snapshot);
-    const there = await migrateBackend(loadConfig(t.env(env)), 'qdrant', { pageSize: 16 });
+    const there = await migrateBackend(createAppSettings(loadConfig(t.env(env))), 'qdrant', { pageSize: 16 });
     assert.deepEqual(there.collections.map((c) => [c.collection, c.records, c.status]), [['memories', 3, 'copied'], ['values', 40, 'copied']]);
     assert.deepEqual(await withApp(env, snapshot), original);
     await withApp(env, async (app) => assert.equal(app.records.backend, 'qdrant'));
-    await migrateBackend(loadConfig(t.env(env)), 'embedded');
+    await migrateBackend(createAppSettings(loadConfig(t.env(env))), 'embedded');
     assert.deepEqual(await withApp(env, snapshot), original);
   });
 });

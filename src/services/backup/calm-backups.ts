@@ -10,7 +10,7 @@
 import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, type Stats } from 'node:fs';
 import { basename, join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { CalmConfig } from '../../config.js';
+import type { BackupLocation } from '../settings.js';
 import { notFound } from '../../errors.js';
 import { CALM_TABLES } from '../calm-home/detect.js';
 import { snapshotCalmDb } from '../import-calm/calm-db-snapshot.js';
@@ -93,18 +93,18 @@ export function isCalmBackupPart(backupsDir: string, entry: string): boolean {
   return entry.endsWith(CALM_QDRANT_SUFFIX) && !existsSync(join(backupsDir, entry, 'manifest.json'));
 }
 
-export function listCalmBackups(config: CalmConfig): CalmBackup[] {
+export function listCalmBackups(config: BackupLocation): CalmBackup[] {
   return calmBackupNames(config.paths.backups).map((n) => describe(config.paths.backups, n));
 }
 
 /** CALM's backup of that name, or null when there is none (the name is validated first). */
-export function findCalmBackup(config: CalmConfig, name: string): CalmBackup | null {
+export function findCalmBackup(config: BackupLocation, name: string): CalmBackup | null {
   validateBackupName(name);
   const b = describe(config.paths.backups, name);
   return lstatOrNull(b.db) || b.qdrantDir ? b : null;
 }
 
-export function existingCalmBackup(config: CalmConfig, name: string): CalmBackup {
+export function existingCalmBackup(config: BackupLocation, name: string): CalmBackup {
   const b = findCalmBackup(config, name);
   if (!b) throw notFound(`Backup not found: ${name}`);
   return b;
@@ -176,7 +176,7 @@ export interface CalmVerifyReport {
   readonly note: string;
 }
 
-export function verifyCalmBackup(config: CalmConfig, name: string): CalmVerifyReport {
+export function verifyCalmBackup(config: BackupLocation, name: string): CalmVerifyReport {
   const b = existingCalmBackup(config, name);
   const dbRel = `${name}${CALM_DB_SUFFIX}`;
   const problems: VerifyProblem[] = [];
@@ -204,7 +204,7 @@ export function verifyCalmBackup(config: CalmConfig, name: string): CalmVerifyRe
 }
 
 /** Deletes CALM's backup (its .db and .qdrant/), moved out of sight first so it is listed whole or gone. */
-export function deleteCalmBackup(config: CalmConfig, name: string): { deleted: string } {
+export function deleteCalmBackup(config: BackupLocation, name: string): { deleted: string } {
   const b = existingCalmBackup(config, name);
   // a `.trash-<pid>-…` folder: what a killed delete leaves is swept by the next create
   const trash = join(config.paths.backups, `.trash-${process.pid}-${Date.now()}-${name}`);

@@ -6,7 +6,7 @@
  */
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CalmConfig } from '../../config.js';
+import type { BackupLocation } from '../settings.js';
 import { CalmError, notFound, validationError } from '../../errors.js';
 import { type BackupKind, type Manifest, readManifest } from './manifest.js';
 import { validateBackupName } from './names.js';
@@ -32,11 +32,11 @@ export interface BackupEntry {
   readonly qdrant_snapshots?: string[];
 }
 
-export function backupsDir(config: CalmConfig): string {
+export function backupsDir(config: BackupLocation): string {
   return config.paths.backups;
 }
 
-export function backupPath(config: CalmConfig, name: string): string {
+export function backupPath(config: BackupLocation, name: string): string {
   return join(backupsDir(config), validateBackupName(name));
 }
 
@@ -44,7 +44,7 @@ export function backupPath(config: CalmConfig, name: string): string {
  * The directory of an existing backup, or a not_found error in CALM's words. A symbolic link in place of
  * the folder is refused: a backup is what calm wrote there, not whatever a link points to.
  */
-export function existingBackup(config: CalmConfig, name: string): string {
+export function existingBackup(config: BackupLocation, name: string): string {
   const dir = backupPath(config, name);
   const st = existsSync(dir) || isLink(dir) ? lstatSync(dir) : undefined;
   if (st?.isSymbolicLink()) {
@@ -65,7 +65,7 @@ function isLink(path: string): boolean {
 export type FoundBackup = { readonly kind: 'own'; readonly path: string } | { readonly kind: 'calm'; readonly calm: CalmBackup };
 
 /** calm's backup of that name, else CALM's (`NAME.db` / `NAME.qdrant`), else not_found. */
-export function findBackup(config: CalmConfig, name: string): FoundBackup {
+export function findBackup(config: BackupLocation, name: string): FoundBackup {
   const dir = backupPath(config, name);
   if (existsSync(dir) || isLink(dir)) return { kind: 'own', path: existingBackup(config, name) };
   const calm = findCalmBackup(config, name);
@@ -84,7 +84,7 @@ function sizeOf(dir: string): number {
   return filesUnder(dir).reduce((sum, f) => sum + lstatSync(join(dir, f)).size, 0);
 }
 
-function entryFor(config: CalmConfig, name: string, verifications: Record<string, Verification>): BackupEntry {
+function entryFor(config: BackupLocation, name: string, verifications: Record<string, Verification>): BackupEntry {
   const path = join(backupsDir(config), name);
   let manifest: Manifest;
   try {
@@ -110,7 +110,7 @@ function entryFor(config: CalmConfig, name: string, verifications: Record<string
 }
 
 /** Newest first; damaged backups are listed (last) so they can be seen and deleted. */
-export function listBackups(config: CalmConfig): BackupEntry[] {
+export function listBackups(config: BackupLocation): BackupEntry[] {
   const dir = backupsDir(config);
   if (!existsSync(dir)) return [];
   const names = readdirSync(dir, { withFileTypes: true })
@@ -125,20 +125,20 @@ export function listBackups(config: CalmConfig): BackupEntry[] {
     .sort((a, b) => (b.created_at ?? '').localeCompare(a.created_at ?? '') || a.name.localeCompare(b.name));
 }
 
-export function showBackup(config: CalmConfig, name: string): { path: string; size: number; manifest: Manifest } {
+export function showBackup(config: BackupLocation, name: string): { path: string; size: number; manifest: Manifest } {
   const path = existingBackup(config, name);
   const manifest = readManifest(path);
   return { path, size: manifest.files.reduce((sum, f) => sum + f.size, 0), manifest };
 }
 
 /** What `calm backup show` shows: calm's backup with its manifest, or one of CALM's. */
-export function showAnyBackup(config: CalmConfig, name: string): ReturnType<typeof showBackup> | { kind: 'calm'; backup: CalmBackup } {
+export function showAnyBackup(config: BackupLocation, name: string): ReturnType<typeof showBackup> | { kind: 'calm'; backup: CalmBackup } {
   const found = findBackup(config, name);
   return found.kind === 'calm' ? { kind: 'calm', backup: found.calm } : showBackup(config, name);
 }
 
 /** Renamed out of sight first, so a backup is either listed whole or gone. */
-export function deleteBackup(config: CalmConfig, name: string): { deleted: string } {
+export function deleteBackup(config: BackupLocation, name: string): { deleted: string } {
   const found = findBackup(config, name);
   if (found.kind === 'calm') return deleteCalmBackup(config, name);
   const path = found.path;
@@ -153,7 +153,7 @@ export function deleteBackup(config: CalmConfig, name: string): { deleted: strin
  * (deletions) are removed; `.replaced-<pid>-<ms>-<name>` (a backup being replaced with --force) is put
  * back under its name when the replacement never arrived, and removed otherwise.
  */
-export function sweepStale(config: CalmConfig): string[] {
+export function sweepStale(config: BackupLocation): string[] {
   const dir = backupsDir(config);
   if (!existsSync(dir)) return [];
   const swept: string[] = [];
@@ -168,14 +168,14 @@ export function sweepStale(config: CalmConfig): string[] {
   return swept;
 }
 
-export function stagingDir(config: CalmConfig): string {
+export function stagingDir(config: BackupLocation): string {
   const dir = backupsDir(config);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   return mkdtempSync(join(dir, `.staging-${process.pid}-`));
 }
 
 /** Moves a finished staging directory to its name; with `force` an existing backup of that name is replaced. */
-export function commitStaging(config: CalmConfig, staging: string, name: string, force: boolean): string {
+export function commitStaging(config: BackupLocation, staging: string, name: string, force: boolean): string {
   const target = backupPath(config, name);
   if (existsSync(target)) {
     if (!force) throw validationError(`Backup '${name}' already exists; pass --force to replace it`);
@@ -194,7 +194,7 @@ export function commitStaging(config: CalmConfig, staging: string, name: string,
 }
 
 /** A free name `<prefix><timestamp>`, with `_2`, `_3`… when two backups fall in the same second. */
-export function freeName(config: CalmConfig, base: string): string {
+export function freeName(config: BackupLocation, base: string): string {
   let name = base;
   const taken = (n: string): boolean => existsSync(join(backupsDir(config), n)) || findCalmBackup(config, n) !== null;
   for (let i = 2; taken(name); i++) name = `${base}_${i}`;

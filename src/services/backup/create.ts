@@ -3,7 +3,7 @@
  * checksummed into `manifest.json`, and only then is the directory renamed to its name.
  */
 import { existsSync, rmSync } from 'node:fs';
-import type { CalmConfig } from '../../config.js';
+import type { BackupSettings, FullBackupSettings } from '../settings.js';
 import { validationError } from '../../errors.js';
 import { nowIso } from '../../store/time.js';
 import { VERSION } from '../../version.js';
@@ -34,14 +34,14 @@ export interface CreatedBackup {
 
 const PREFIX: Record<BackupKind, string> = { named: '', auto: AUTO_PREFIX, safety: SAFETY_PREFIX };
 
-function chooseName(config: CalmConfig, options: CreateBackupOptions): string {
+function chooseName(config: BackupSettings, options: CreateBackupOptions): string {
   if (options.name !== undefined) return validateBackupName(options.name);
   return freeName(config, `${PREFIX[options.kind ?? 'named']}${timestampName()}`);
 }
 
 /** Writes the manifest for what the sources captured, then moves the staging directory into place. */
 function finish(
-  config: CalmConfig,
+  config: BackupSettings,
   staging: string,
   name: string,
   options: CreateBackupOptions,
@@ -68,12 +68,17 @@ function finish(
   return { name, path, size: manifest.files.reduce((s, f) => s + f.size, 0), manifest };
 }
 
-export async function createBackup(config: CalmConfig, options: CreateBackupOptions = {}): Promise<CreatedBackup> {
+/** A backup being made: its name, checked free, and the staging directory its sources capture into. */
+function begin(config: BackupSettings, options: CreateBackupOptions): { name: string; staging: string } {
   const name = chooseName(config, options);
   // fail before any work when the name is taken (checked again, atomically, by the final rename)
   if (!options.force) commitCheck(config, name);
   sweepStale(config);
-  const staging = stagingDir(config);
+  return { name, staging: stagingDir(config) };
+}
+
+export async function createBackup(config: FullBackupSettings, options: CreateBackupOptions = {}): Promise<CreatedBackup> {
+  const { name, staging } = begin(config, options);
   try {
     const parts: CaptureResult[] = [];
     for (const source of options.sources ?? backupSources(config)) parts.push(await source.capture(staging));
@@ -88,11 +93,8 @@ export async function createBackup(config: CalmConfig, options: CreateBackupOpti
  * The same, synchronously and SQLite only, for `openDatabase`'s `beforeMigrate` hook (which cannot
  * await). Migrations change only the SQLite schema, so that is what must be saved before one.
  */
-export function createBackupSync(config: CalmConfig, options: CreateBackupOptions = {}): CreatedBackup {
-  const name = chooseName(config, options);
-  if (!options.force) commitCheck(config, name);
-  sweepStale(config);
-  const staging = stagingDir(config);
+export function createBackupSync(config: BackupSettings, options: CreateBackupOptions = {}): CreatedBackup {
+  const { name, staging } = begin(config, options);
   try {
     const part = captureSqliteSync(config.paths.database, staging);
     const extra: CaptureResult[] =
@@ -106,7 +108,7 @@ export function createBackupSync(config: CalmConfig, options: CreateBackupOption
   }
 }
 
-function commitCheck(config: CalmConfig, name: string): void {
+function commitCheck(config: BackupSettings, name: string): void {
   if (existsSync(backupPath(config, name))) throw validationError(`Backup '${name}' already exists; pass --force to replace it`);
   // one name, one backup: CALM's `NAME.db` would be shadowed by calm's folder of the same name
   if (findCalmBackup(config, name)) throw validationError(`Backup '${name}' already exists (one of CALM's); choose another name`);

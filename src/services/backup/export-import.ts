@@ -8,12 +8,12 @@
  * lose -0 and cost twice the space). Import also accepts `vector` as an array of numbers.
  */
 import { createReadStream } from 'node:fs';
-import { endianness } from 'node:os';
 import { createInterface } from 'node:readline';
 import type { Embedder } from '../../embedding/embedder.js';
 import { CalmError, validationError } from '../../errors.js';
 import { COLLECTIONS } from '../../store/records/collections.js';
 import type { RecordInput, RecordStore } from '../../store/records/record-store.js';
+import { decodeVector as decodeBase64, encodeVector } from '../../store/records/vector-codec.js';
 import { CollectionGuard } from '../collection-guard.js';
 
 export interface ExportLine {
@@ -30,21 +30,13 @@ export interface ExportLine {
 
 const KNOWN: readonly string[] = Object.values(COLLECTIONS);
 const PAGE = 500;
-const LITTLE_ENDIAN = endianness() === 'LE';
 
-export function encodeVector(v: Float32Array): string {
-  const bytes = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-  return (LITTLE_ENDIAN ? bytes : Buffer.from(bytes).swap32()).toString('base64');
-}
+export { encodeVector } from '../../store/records/vector-codec.js';
 
+/** A vector in an export line: the base64 form, or (hand-written files) an array of numbers. */
 export function decodeVector(value: unknown): Float32Array | undefined {
   if (Array.isArray(value)) return value.every((x) => typeof x === 'number') ? Float32Array.from(value as number[]) : undefined;
-  if (typeof value !== 'string') return undefined;
-  const bytes = Buffer.from(value, 'base64');
-  if (bytes.length % 4 !== 0) return undefined;
-  const copy = Buffer.from(bytes); // own, aligned buffer
-  if (!LITTLE_ENDIAN) copy.swap32();
-  return new Float32Array(copy.buffer, copy.byteOffset, copy.length / 4);
+  return decodeBase64(value);
 }
 
 export interface ExportOptions {

@@ -16,12 +16,11 @@
  */
 import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createApp } from '../../app.js';
-import type { CalmConfig } from '../../config.js';
 import { CalmError } from '../../errors.js';
 import { createQdrantClient } from '../../store/records/qdrant/client.js';
 import { daemonStatus, isProcessAlive } from '../daemon.js';
-import { type ImportCalmResult, importCalm } from '../import-calm.js';
+import { type ImportCalmResult, type ImportTarget, importCalm } from '../import-calm.js';
+import type { FullBackupSettings } from '../settings.js';
 import { IMPORTED_COLLECTIONS, SKIPPED_COLLECTIONS } from '../import-calm/calm-collections.js';
 import { existingCalmBackup, SNAPSHOT_SUFFIX, verifyCalmBackup } from './calm-backups.js';
 import { stagingDir } from './catalog.js';
@@ -32,9 +31,14 @@ import { qdrantClient } from './sources.js';
 import { SQLITE_FILE, SqliteBackupSource } from './sqlite-source.js';
 import { describeProblems } from './verify.js';
 
+/** An App on another database, made by the composition root (src/app.ts `importTargetOpener`). */
+export type OpenImportTarget = (database: string) => ImportTarget & { close(): Promise<void> };
+
 export interface RestoreCalmOptions {
   /** Import only the SQLite part, leaving the Qdrant snapshots out (the result lists them as not included). */
   readonly skipQdrant?: boolean;
+  /** Where the import is built: an App on the staging database. */
+  readonly openImportTarget: OpenImportTarget;
 }
 
 export interface CalmRestoreResult extends RestoreResult {
@@ -45,7 +49,7 @@ export interface CalmRestoreResult extends RestoreResult {
 /** Temporary collections: `calm-restore-<pid>-<ms>-<collection>` (a killed restore's are deleted by the next). */
 const tempCollection = (collection: string): string => `calm-restore-${process.pid}-${Date.now()}-${collection}`;
 
-export async function restoreCalmBackup(config: CalmConfig, name: string, options: RestoreCalmOptions = {}): Promise<CalmRestoreResult> {
+export async function restoreCalmBackup(config: FullBackupSettings, name: string, options: RestoreCalmOptions): Promise<CalmRestoreResult> {
   const report = verifyCalmBackup(config, name);
   if (!report.ok) {
     throw new CalmError('storage_error', `CALM's backup '${name}' failed verification, nothing was changed: ${describeProblems(report.problems)}`);
@@ -107,7 +111,7 @@ export async function restoreCalmBackup(config: CalmConfig, name: string, option
       await snapshots.uploadSnapshot(temp, file, sha256File(file));
       sources.set(c, temp);
     }
-    const app = createApp({ ...config, paths: { ...config.paths, database: tmpDb } });
+    const app = options.openImportTarget(tmpDb);
     try {
       imported = await importCalm(app, { qdrantUrl: config.qdrantUrl, qdrantApiKey: config.qdrantApiKey || undefined, db: backup.db, dbExplicit: true, sources });
     } finally {

@@ -9,7 +9,7 @@
  * (which collections exist and their embedder), so the result says it is running and should be restarted.
  */
 import { existsSync } from 'node:fs';
-import type { CalmConfig } from '../../config.js';
+import type { FullBackupSettings } from '../settings.js';
 import { CalmError } from '../../errors.js';
 import { SCHEMA_VERSION } from '../../store/migrations.js';
 import { daemonStatus } from '../daemon.js';
@@ -17,6 +17,7 @@ import { findBackup } from './catalog.js';
 import { createBackup } from './create.js';
 import type { ImportDeps } from './export-import.js';
 import type { NotIncluded } from './manifest.js';
+import type { OpenImportTarget } from './restore-calm-backup.js';
 import type { RestoreResult } from './restore-result.js';
 import type { SourceRestoreReport } from './source.js';
 import { backupSources } from './sources.js';
@@ -25,19 +26,22 @@ import { describeProblems, verifyBackup } from './verify.js';
 export type RestoreStep = 'verified' | 'safety-backup' | 'restore' | 'check';
 
 export interface RestoreOptions {
-  /** Called before each step; a test hook pauses here so a kill can land between steps. */
+  /** Called as each step starts (the CLI reports progress). */
   readonly onStep?: (step: RestoreStep) => void | Promise<void>;
   readonly qdrantStore?: ImportDeps;
   /** CALM's backups only: import the SQLite part without the Qdrant snapshots. */
   readonly skipQdrant?: boolean;
+  /** CALM's backups only: an App on the staging database the import is built in (src/app.ts `importTargetOpener`). */
+  readonly openImportTarget?: OpenImportTarget;
 }
 
 export type { RestoreResult } from './restore-result.js';
 
-export async function restoreBackup(config: CalmConfig, name: string, options: RestoreOptions = {}): Promise<RestoreResult> {
+export async function restoreBackup(config: FullBackupSettings, name: string, options: RestoreOptions = {}): Promise<RestoreResult> {
   if (findBackup(config, name).kind === 'calm') {
     const { restoreCalmBackup } = await import('./restore-calm-backup.js');
-    return restoreCalmBackup(config, name, { skipQdrant: options.skipQdrant ?? false });
+    if (!options.openImportTarget) throw new CalmError('internal_error', "restoring CALM's backup needs openImportTarget");
+    return restoreCalmBackup(config, name, { skipQdrant: options.skipQdrant ?? false, openImportTarget: options.openImportTarget });
   }
   const step = async (s: RestoreStep): Promise<void> => {
     await options.onStep?.(s);

@@ -3,7 +3,7 @@
  * and before every schema migration. Rotation keeps the newest `CALM_MAX_BACKUPS` automatic backups and
  * touches nothing else: named and safety backups are only ever deleted by the user.
  */
-import type { CalmConfig } from '../../config.js';
+import type { BackupSettings, FullBackupSettings } from '../settings.js';
 import { CalmError, validationError } from '../../errors.js';
 import type { Migration } from '../../store/migrations.js';
 import { deleteBackup, listBackups } from './catalog.js';
@@ -12,7 +12,7 @@ import { createBackup, createBackupSync, type CreatedBackup } from './create.js'
 export const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Deletes the oldest automatic backups beyond `max`; returns their names. */
-export function rotateAutoBackups(config: CalmConfig, max = config.maxBackups): string[] {
+export function rotateAutoBackups(config: BackupSettings, max = config.maxBackups): string[] {
   if (!Number.isInteger(max) || max < 1) throw validationError(`max backups must be at least 1 (got ${max})`);
   const autos = listBackups(config).filter((b) => b.kind === 'auto'); // newest first
   const removed: string[] = [];
@@ -29,7 +29,7 @@ export interface AutoBackupResult {
 }
 
 /** What the daemon calls (daily, and before migrations it runs itself) and `calm backup auto` runs. */
-export async function autoBackup(config: CalmConfig, reason: string, maxBackups = config.maxBackups): Promise<AutoBackupResult> {
+export async function autoBackup(config: FullBackupSettings, reason: string, maxBackups = config.maxBackups): Promise<AutoBackupResult> {
   if (!Number.isInteger(maxBackups) || maxBackups < 1) throw validationError(`max backups must be at least 1 (got ${maxBackups})`);
   const backup = await createBackup(config, { kind: 'auto', reason });
   return { backup, rotated: rotateAutoBackups(config, maxBackups) };
@@ -39,7 +39,7 @@ export async function autoBackup(config: CalmConfig, reason: string, maxBackups 
  * The daemon's daily backup: takes one when the newest automatic backup is older than `intervalMs`
  * (or there is none), so restarts neither skip a day nor pile up backups. Returns null when not due.
  */
-export async function autoBackupIfDue(config: CalmConfig, intervalMs = DAY_MS, now = Date.now()): Promise<AutoBackupResult | null> {
+export async function autoBackupIfDue(config: FullBackupSettings, intervalMs = DAY_MS, now = Date.now()): Promise<AutoBackupResult | null> {
   const newest = listBackups(config).find((b) => b.kind === 'auto' && b.created_at);
   if (newest && now - Date.parse(newest.created_at!) < intervalMs) return null;
   return autoBackup(config, 'daily');
@@ -49,7 +49,7 @@ export async function autoBackupIfDue(config: CalmConfig, intervalMs = DAY_MS, n
  * `openDatabase`'s `beforeMigrate` hook: an automatic backup of the database as it is, before the
  * first pending migration runs. If the backup fails, the migration does not run.
  */
-export function backupBeforeMigration(config: CalmConfig): (fromVersion: number, pending: readonly Migration[]) => void {
+export function backupBeforeMigration(config: BackupSettings): (fromVersion: number, pending: readonly Migration[]) => void {
   return (fromVersion, pending) => {
     const to = pending[pending.length - 1]?.version ?? fromVersion;
     try {

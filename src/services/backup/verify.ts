@@ -5,7 +5,7 @@
  */
 import { lstatSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import type { CalmConfig } from '../../config.js';
+import type { FullBackupSettings } from '../settings.js';
 import { verifyCalmBackup } from './calm-backups.js';
 import { filesUnder, findBackup } from './catalog.js';
 import { MANIFEST_FILE, type Manifest, readManifest, sha256File } from './manifest.js';
@@ -60,7 +60,7 @@ function checksumProblems(dir: string, manifest: Manifest): VerifyProblem[] {
   return problems;
 }
 
-export async function verifyBackup(config: CalmConfig, name: string): Promise<VerifyReport> {
+export async function verifyBackup(config: FullBackupSettings, name: string): Promise<VerifyReport> {
   const found = findBackup(config, name);
   if (found.kind === 'calm') return verifyCalmBackup(config, name);
   const path = found.path;

@@ -15,15 +15,16 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { createApp } from '../../app.js';
-import { type CalmConfig, configFrom, renderConfigFile, SETTINGS, type SettingKey } from '../../config.js';
 import { translateCalmConfig, type TranslatedCalmConfig } from '../../calm-env.js';
+import { renderConfigDocument } from '../../config-file.js';
 import type { EmbedderLoadOptions } from '../../embedding/registry.js';
 import { CalmError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
 import { isProcessAlive, readPidFile } from '../daemon.js';
 import { selectEmbedder } from '../embedder-selection.js';
-import { type ImportCalmResult, importCalm } from '../import-calm.js';
+import { type ImportCalmResult, importCalm, type ImportTarget } from '../import-calm.js';
+import type { EmbedderSettings, QdrantSettings } from '../settings.js';
+import type { CalmPaths } from '../../paths.js';
 import { installTemplates, type TemplateInstall } from '../templates.js';
 import { type CalmHomeEvidence, detectCalmHome } from './detect.js';
 import { importCalmJournal, type JournalImport } from './journal-import.js';
@@ -57,14 +58,17 @@ function readCalmConfigFile(file: string): Record<string, unknown> {
   }
 }
 
-/** calm's setting keys for a translated document, for renderConfigFile. */
-function overridesOf(doc: TranslatedCalmConfig['doc']): Partial<Record<SettingKey, unknown>> {
-  const out: Partial<Record<SettingKey, unknown>> = {};
-  for (const [name, spec] of Object.entries(SETTINGS) as [SettingKey, (typeof SETTINGS)[SettingKey]][]) {
-    const v = doc[spec.path[0]]?.[spec.path[1]];
-    if (v !== undefined) out[name] = v;
-  }
-  return out;
+/** What adoption reads: the home's paths, CALM's Qdrant and the embedder choice. */
+export interface AdoptSettings extends EmbedderSettings, QdrantSettings {
+  readonly paths: CalmPaths;
+}
+
+/** What the composition root hands adoption (src/app.ts, adoptionDeps). */
+export interface AdoptDeps<S extends AdoptSettings> {
+  /** calm's settings for the home once `doc` (CALM's config.yaml, translated) is its config file. */
+  settingsFor(doc: Record<string, unknown>): S;
+  /** The stores and services the import writes through, on `database` with the embedder `embedder`. */
+  openTarget(settings: S, database: string, embedder: string): ImportTarget & { close(): Promise<void> };
 }
 
 /** CALM's server holds its database open: adopting under it would lose its next writes. */
@@ -92,8 +96,8 @@ function renameAll(pairs: readonly [string, string][]): () => void {
   };
 }
 
-export async function adoptCalmHome(
-  env: NodeJS.ProcessEnv,
+export async function adoptCalmHome<S extends AdoptSettings>(
+  deps: AdoptDeps<S>,
   home: string,
   options: { evidence?: CalmHomeEvidence; onProgress?: EmbedderLoadOptions['onProgress'] } = {},
 ): Promise<AdoptResult> {
@@ -103,7 +107,7 @@ export async function adoptCalmHome(
   const dbFile = join(home, 'metadata.db');
   const configFile = join(home, 'config.yaml');
   const translated = translateCalmConfig(readCalmConfigFile(configFile));
-  const base = configFrom(env, translated.doc);
+  const base = deps.settingsFor(translated.doc);
 
   const preserved = preserveOriginals(home);
   const stamp = utcStamp();
@@ -113,11 +117,10 @@ export async function adoptCalmHome(
   };
   let result: Omit<AdoptResult, 'templates'>;
   try {
-    const building: CalmConfig = { ...base, paths: { ...base.paths, database: tmpDb } };
-    const selection = await selectEmbedder(building, options.onProgress);
+    const selection = await selectEmbedder(base, options.onProgress);
     const embedderSetting = selection.setting;
     await selection.embedder.dispose?.();
-    const app = createApp({ ...building, embedder: embedderSetting });
+    const app = deps.openTarget(base, tmpDb, embedderSetting);
     let imported: ImportCalmResult;
     let journal: JournalImport;
     try {
@@ -152,7 +155,7 @@ export async function adoptCalmHome(
       .map((f) => [join(home, f), join(aside, f)]);
     const undo = renameAll([...moves, [tmpDb, dbFile]]);
     try {
-      writeFileAtomic(configFile, renderConfigFile({ ...overridesOf(translated.doc), embedder: embedderSetting }));
+      writeFileAtomic(configFile, renderConfigDocument(translated.doc, { embedder: embedderSetting }));
     } catch (e) {
       undo();
       rmSync(aside, { recursive: true, force: true });

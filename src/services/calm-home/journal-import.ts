@@ -9,7 +9,6 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { App } from '../../app.js';
 import type { RecordInput } from '../../store/records/record-store.js';
 import { CollectionGuard } from '../collection-guard.js';
 import { axesFor, type ResolvedView } from '../ghap/axes.js';
@@ -17,7 +16,11 @@ import { confidenceTier } from '../ghap/confidence.js';
 import { AXIS_COLLECTIONS, type OutcomeStatus } from '../ghap/model.js';
 import { toCalmRecord } from '../import-calm/calm-collections.js';
 import { calmTimeToIso } from '../import-calm/calm-time.js';
+import type { ImportTarget } from '../import-calm.js';
 import { insertGhapEntries } from '../import-calm/sqlite-tables.js';
+
+/** Where the journal is imported into (an App satisfies it). */
+type JournalTarget = Pick<ImportTarget, 'db' | 'records' | 'embedder'>;
 
 export interface JournalImport {
   /** The id of CALM's active entry, now calm's active GHAP; null when there was none. */
@@ -70,7 +73,7 @@ function payloadOf(e: Entry): Entry {
 }
 
 /** History and notes rows of one entry (CALM's notes carry no time: the entry's creation time stands in). */
-function insertHistoryAndNotes(app: App, e: Entry): void {
+function insertHistoryAndNotes(app: JournalTarget, e: Entry): void {
   const hist = app.db.prepare(
     'INSERT OR IGNORE INTO ghap_history (ghap_id, seq, replaced_at, hypothesis, action, prediction) VALUES (?, ?, ?, ?, ?, ?)',
   );
@@ -83,7 +86,7 @@ function insertHistoryAndNotes(app: App, e: Entry): void {
   });
 }
 
-function importActive(app: App, e: Entry): boolean {
+function importActive(app: JournalTarget, e: Entry): boolean {
   const created = iso(e.created_at);
   const added = app.db
     .prepare(
@@ -99,7 +102,7 @@ function importActive(app: App, e: Entry): boolean {
   return added === 1;
 }
 
-async function importResolved(app: App, entries: readonly Entry[]): Promise<{ added: number; experiences: number }> {
+async function importResolved(app: JournalTarget, entries: readonly Entry[]): Promise<{ added: number; experiences: number }> {
   const guard = new CollectionGuard(app.records, () => app.embedder());
   let added = 0;
   let experiences = 0;
@@ -127,7 +130,7 @@ async function importResolved(app: App, entries: readonly Entry[]): Promise<{ ad
   return { added, experiences };
 }
 
-export async function importCalmJournal(app: App, journalDir: string): Promise<JournalImport> {
+export async function importCalmJournal(app: JournalTarget, journalDir: string): Promise<JournalImport> {
   const damaged: string[] = [];
   const skipped: JournalImport['skipped'] = [];
   let active: string | null = null;

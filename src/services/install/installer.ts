@@ -10,7 +10,7 @@
  */
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, symlinkSync, unlinkSync, copyFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { CalmConfig } from '../../config.js';
+import type { CalmPaths } from '../../paths.js';
 import { CalmError } from '../../errors.js';
 import { nowIso } from '../../store/time.js';
 import { installTemplates, TEMPLATES_DIR } from '../templates.js';
@@ -65,7 +65,8 @@ export interface InstallReport {
 }
 
 export interface InstallOptions {
-  readonly config: CalmConfig;
+  /** The calm home being installed (its database tells whether `calm init` must run). */
+  readonly paths: Pick<CalmPaths, 'home' | 'database'>;
   readonly target: ClaudeTarget;
   readonly command: CalmCommand;
   readonly daemonUrl: string;
@@ -132,154 +133,177 @@ function recordFile(manifest: InstallManifest, home: string, file: string, exist
   manifest.files[file] = existed ? { existed, backup: backupFile(file, join(installDir(home), 'backups')) } : { existed };
 }
 
-export async function install(o: InstallOptions): Promise<InstallReport> {
-  const home = o.config.paths.home;
-  const paths = claudePaths(o.target);
-  const dryRun = o.dryRun ?? false;
-  const steps: Step[] = [];
-  const warnings: string[] = [];
+type McpPlan = { file: ReturnType<typeof readJsonObject>; change: ReturnType<typeof addMcpServer>; replacesCalmPython: boolean };
+type HooksPlan = { file: ReturnType<typeof readJsonObject>; change: ReturnType<typeof addHooks>; commands: string[]; calmPython: RemovedCalmHook[] };
+
+/** What the steps of one install share: its options, Claude Code's files, calm's install manifest and the report being built. */
+interface InstallRun {
+  readonly o: InstallOptions;
+  readonly home: string;
+  readonly paths: ReturnType<typeof claudePaths>;
+  readonly dryRun: boolean;
+  readonly manifest: InstallManifest;
+  readonly steps: Step[];
+  readonly warnings: string[];
+  planned(step: Step['step'], detail: string): void;
+  /** Creates a missing folder (and its missing parents), recorded so uninstall removes what calm made. */
+  ensureDir(dir: string): void;
+  save(): void;
+}
+
+function startRun(o: InstallOptions): InstallRun {
+  const home = o.paths.home;
   const manifest = readManifest(home) ?? emptyManifest();
-  const planned = (step: Step['step'], detail: string): void => void steps.push({ step, status: 'planned', detail });
-
-  // read and merge everything first: a bad file stops the install before anything changed
-  let mcp: { file: ReturnType<typeof readJsonObject>; change: ReturnType<typeof addMcpServer>; replacesCalmPython: boolean } | undefined;
-  if (!o.skipMcp) {
-    const file = readJsonObject(paths.claudeJson);
-    const entry = mcpEntry(o.command, o.mcpTransport ?? 'stdio', o.daemonUrl, o.authToken);
-    const ours = (v: unknown): boolean => (manifest.mcp?.entries ?? []).some((e) => jsonEqual(e, v));
-    // the Python CALM's own entry is replaced without --force (and put back by uninstall)
-    const existing = isJsonObject(file.value.mcpServers) ? file.value.mcpServers[MCP_SERVER_NAME] : undefined;
-    const replacesCalmPython = !ours(existing) && isCalmPythonMcpEntry(existing);
-    try {
-      mcp = { file, change: addMcpServer(file.value, entry, ours, (o.force ?? false) || replacesCalmPython), replacesCalmPython };
-    } catch (e) {
-      if (e instanceof ForeignEntryError) {
-        throw new CalmError('validation_error', `${paths.claudeJson}: ${e.message}. Run with --force to replace it (calm uninstall puts it back). Nothing was changed.`);
+  const steps: Step[] = [];
+  const dirs = new Set<string>(manifest.dirs ?? []);
+  return {
+    o, home, paths: claudePaths(o.target), dryRun: o.dryRun ?? false, manifest, steps, warnings: [],
+    planned: (step, detail) => void steps.push({ step, status: 'planned', detail }),
+    ensureDir: (dir) => {
+      for (const d of missingDirs(dir, o.target.userHome)) {
+        mkdirSync(d, { mode: 0o700 });
+        dirs.add(d);
       }
-      throw asConfigError(paths.claudeJson, e);
-    }
-  }
-  let hooks: { file: ReturnType<typeof readJsonObject>; change: ReturnType<typeof addHooks>; commands: string[]; calmPython: RemovedCalmHook[] } | undefined;
-  if (!o.skipHooks) {
-    const file = readJsonObject(paths.settingsJson);
-    const entries = HOOK_SPECS.map((spec) => ({ spec, entry: hookEntry(o.command, spec) }));
-    const commands = [...new Set(entries.map((e) => (e.entry.hooks as JsonObject[])[0]!.command as string))];
-    try {
-      // calm's hooks take over from the Python CALM's (python -m calm.hooks.…): both would answer every event
-      const base = structuredClone(file.value);
-      const calmPython = isJsonObject(base.hooks) ? takeOutCalmHooks(base.hooks) : [];
-      hooks = { file, change: addHooks(base, entries, manifest.hooks?.commands ?? []), commands, calmPython };
-    } catch (e) {
-      throw asConfigError(paths.settingsJson, e);
-    }
-  }
+    },
+    save: () => writeManifest(home, { ...manifest, dirs: [...dirs] }),
+  };
+}
 
-  const initialized = existsSync(o.config.paths.database);
-  if (!initialized) {
+/** calm's MCP entry merged into ~/.claude.json, in memory. */
+function planMcp({ o, paths, manifest }: InstallRun): McpPlan {
+  const file = readJsonObject(paths.claudeJson);
+  const entry = mcpEntry(o.command, o.mcpTransport ?? 'stdio', o.daemonUrl, o.authToken);
+  const ours = (v: unknown): boolean => (manifest.mcp?.entries ?? []).some((e) => jsonEqual(e, v));
+  // the Python CALM's own entry is replaced without --force (and put back by uninstall)
+  const existing = isJsonObject(file.value.mcpServers) ? file.value.mcpServers[MCP_SERVER_NAME] : undefined;
+  const replacesCalmPython = !ours(existing) && isCalmPythonMcpEntry(existing);
+  try {
+    return { file, change: addMcpServer(file.value, entry, ours, (o.force ?? false) || replacesCalmPython), replacesCalmPython };
+  } catch (e) {
+    if (e instanceof ForeignEntryError) {
+      throw new CalmError('validation_error', `${paths.claudeJson}: ${e.message}. Run with --force to replace it (calm uninstall puts it back). Nothing was changed.`);
+    }
+    throw asConfigError(paths.claudeJson, e);
+  }
+}
+
+/** calm's hooks merged into Claude Code's settings.json, in memory, the Python CALM's taken out. */
+function planHooks({ o, paths, manifest }: InstallRun): HooksPlan {
+  const file = readJsonObject(paths.settingsJson);
+  const entries = HOOK_SPECS.map((spec) => ({ spec, entry: hookEntry(o.command, spec) }));
+  const commands = [...new Set(entries.map((e) => (e.entry.hooks as JsonObject[])[0]!.command as string))];
+  try {
+    // calm's hooks take over from the Python CALM's (python -m calm.hooks.…): both would answer every event
+    const base = structuredClone(file.value);
+    const calmPython = isJsonObject(base.hooks) ? takeOutCalmHooks(base.hooks) : [];
+    return { file, change: addHooks(base, entries, manifest.hooks?.commands ?? []), commands, calmPython };
+  } catch (e) {
+    throw asConfigError(paths.settingsJson, e);
+  }
+}
+
+/** `calm init` when the home has no database yet, and the skills the home is missing (never overwriting the user's edits). */
+async function initializeHome({ o, home, dryRun, steps, planned }: InstallRun): Promise<void> {
+  if (!existsSync(o.paths.database)) {
     if (dryRun) planned('init', `would initialize ${home} (calm init)`);
     else {
       await o.initialize();
       steps.push({ step: 'init', status: 'added', detail: `initialized ${home}` });
     }
   }
-  if (!dryRun) installTemplates(home); // skills the home is missing (never overwrites the user's edits)
+  if (!dryRun) installTemplates(home);
+}
 
-  const dirs = new Set<string>(manifest.dirs ?? []);
-  const ensureDir = (dir: string): void => {
-    for (const d of missingDirs(dir, o.target.userHome)) {
-      mkdirSync(d, { mode: 0o700 });
-      dirs.add(d);
-    }
-  };
-  const save = (): void => writeManifest(home, { ...manifest, dirs: [...dirs] });
+function writeMcp({ o, home, paths, dryRun, manifest, steps, planned, ensureDir, save }: InstallRun, mcp: McpPlan): void {
+  const { file, change, replacesCalmPython } = mcp;
+  const where = `mcpServers.${MCP_SERVER_NAME} in ${paths.claudeJson}`;
+  const replacing = replacesCalmPython ? " (replacing the Python CALM's entry, kept for uninstall)" : change.replaced !== undefined ? ' (replacing the existing entry, kept for uninstall)' : '';
+  if (!change.changed) steps.push({ step: 'mcp', status: 'unchanged', detail: `${where} already registered` });
+  else if (dryRun) planned('mcp', `would register ${where}${replacing}`);
+  else {
+    ensureDir(dirname(paths.claudeJson));
+    recordFile(manifest, home, paths.claudeJson, file.exists);
+    const before = manifest.mcp;
+    manifest.mcp = {
+      file: paths.claudeJson,
+      entries: [...(before?.entries ?? []), (change.config.mcpServers as JsonObject)[MCP_SERVER_NAME]],
+      replaced: before?.replaced ?? change.replaced,
+      createdContainer: (before?.createdContainer ?? false) || change.createdContainer,
+    };
+    save();
+    writeFileAtomic(paths.claudeJson, renderJson(change.config));
+    steps.push({ step: 'mcp', status: before || replacing ? 'updated' : 'added', detail: `registered ${where} (${o.mcpTransport ?? 'stdio'})${replacing}` });
+  }
+}
 
-  if (mcp) {
-    const { file, change, replacesCalmPython } = mcp;
-    const where = `mcpServers.${MCP_SERVER_NAME} in ${paths.claudeJson}`;
-    const replacing = replacesCalmPython ? " (replacing the Python CALM's entry, kept for uninstall)" : change.replaced !== undefined ? ' (replacing the existing entry, kept for uninstall)' : '';
-    if (!change.changed) steps.push({ step: 'mcp', status: 'unchanged', detail: `${where} already registered` });
-    else if (dryRun) planned('mcp', `would register ${where}${replacing}`);
-    else {
-      ensureDir(dirname(paths.claudeJson));
-      recordFile(manifest, home, paths.claudeJson, file.exists);
-      const before = manifest.mcp;
-      manifest.mcp = {
-        file: paths.claudeJson,
-        entries: [...(before?.entries ?? []), (change.config.mcpServers as JsonObject)[MCP_SERVER_NAME]],
-        replaced: before?.replaced ?? change.replaced,
-        createdContainer: (before?.createdContainer ?? false) || change.createdContainer,
-      };
-      save();
-      writeFileAtomic(paths.claudeJson, renderJson(change.config));
-      steps.push({ step: 'mcp', status: before || replacing ? 'updated' : 'added', detail: `registered ${where} (${o.mcpTransport ?? 'stdio'})${replacing}` });
-    }
-  } else steps.push({ step: 'mcp', status: 'skipped', detail: '--skip-mcp' });
+function writeHooks({ home, paths, dryRun, manifest, steps, planned, ensureDir, save }: InstallRun, hooks: HooksPlan): void {
+  const { file, change, commands, calmPython } = hooks;
+  const changed = !jsonEqual(change.settings, file.value);
+  const replacing = calmPython.length > 0 ? `, replacing the Python CALM's ${calmPython.length} hook(s) (${[...new Set(calmPython.map((r) => r.event))].join(', ')}; uninstall puts them back)` : '';
+  if (!changed) steps.push({ step: 'hooks', status: 'unchanged', detail: `hooks already registered in ${paths.settingsJson}` });
+  else if (dryRun) planned('hooks', `would register hooks ${change.added.join(', ')} in ${paths.settingsJson}${replacing}`);
+  else {
+    ensureDir(dirname(paths.settingsJson));
+    recordFile(manifest, home, paths.settingsJson, file.exists);
+    const before = manifest.hooks;
+    manifest.hooks = {
+      file: paths.settingsJson,
+      commands: [...new Set([...(before?.commands ?? []), ...commands])],
+      createdEvents: [...new Set([...(before?.createdEvents ?? []), ...change.createdEvents])],
+      createdHooksKey: (before?.createdHooksKey ?? false) || change.createdHooksKey,
+      ...(before?.calmPython?.length || calmPython.length ? { calmPython: [...(before?.calmPython ?? []), ...calmPython] } : {}),
+    };
+    save();
+    writeFileAtomic(paths.settingsJson, renderJson(change.settings));
+    steps.push({ step: 'hooks', status: before ? 'updated' : 'added', detail: `registered hooks ${change.added.join(', ')} in ${paths.settingsJson}${replacing}` });
+  }
+}
 
-  if (hooks) {
-    const { file, change, commands, calmPython } = hooks;
-    const changed = !jsonEqual(change.settings, file.value);
-    const replacing = calmPython.length > 0 ? `, replacing the Python CALM's ${calmPython.length} hook(s) (${[...new Set(calmPython.map((r) => r.event))].join(', ')}; uninstall puts them back)` : '';
-    if (!changed) steps.push({ step: 'hooks', status: 'unchanged', detail: `hooks already registered in ${paths.settingsJson}` });
-    else if (dryRun) planned('hooks', `would register hooks ${change.added.join(', ')} in ${paths.settingsJson}${replacing}`);
-    else {
-      ensureDir(dirname(paths.settingsJson));
-      recordFile(manifest, home, paths.settingsJson, file.exists);
-      const before = manifest.hooks;
-      manifest.hooks = {
-        file: paths.settingsJson,
-        commands: [...new Set([...(before?.commands ?? []), ...commands])],
-        createdEvents: [...new Set([...(before?.createdEvents ?? []), ...change.createdEvents])],
-        createdHooksKey: (before?.createdHooksKey ?? false) || change.createdHooksKey,
-        ...(before?.calmPython?.length || calmPython.length ? { calmPython: [...(before?.calmPython ?? []), ...calmPython] } : {}),
-      };
-      save();
-      writeFileAtomic(paths.settingsJson, renderJson(change.settings));
-      steps.push({ step: 'hooks', status: before ? 'updated' : 'added', detail: `registered hooks ${change.added.join(', ')} in ${paths.settingsJson}${replacing}` });
-    }
-  } else steps.push({ step: 'hooks', status: 'skipped', detail: '--skip-hooks' });
-
-  if (!o.skipHooks) {
-    for (const { name, source } of skillSources(home)) {
-      const path = join(paths.skillsDir, name, 'SKILL.md');
-      const known = manifest.skills.find((s) => s.path === path);
-      if (existsSync(path) || linkTarget(path)) {
-        if (isOurSkill(path, source)) {
-          steps.push({ step: 'skills', status: 'unchanged', detail: `/${name} already linked` });
-          continue;
-        }
-        if (!o.force) {
-          warnings.push(`${path} exists and is not calm's; left as it is (--force replaces it, and uninstall puts it back)`);
-          steps.push({ step: 'skills', status: 'skipped', detail: `/${name}: ${path} is someone else's` });
-          continue;
-        }
-      }
-      if (dryRun) {
-        planned('skills', `would link ${path} → ${source}`);
+/** calm's skills linked (or copied) into Claude Code's skills folder; someone else's file is left alone unless --force. */
+function linkSkills(run: InstallRun): void {
+  const { o, home, paths, dryRun, manifest, steps, warnings, planned, ensureDir, save } = run;
+  for (const { name, source } of skillSources(home)) {
+    const path = join(paths.skillsDir, name, 'SKILL.md');
+    const known = manifest.skills.find((s) => s.path === path);
+    if (existsSync(path) || linkTarget(path)) {
+      if (isOurSkill(path, source)) {
+        steps.push({ step: 'skills', status: 'unchanged', detail: `/${name} already linked` });
         continue;
       }
-      const createdDir = !existsSync(dirname(path));
-      ensureDir(dirname(path));
-      let replacedBackup = known?.replacedBackup;
-      if (existsSync(path) || linkTarget(path)) {
-        replacedBackup ??= backupFile(path, join(installDir(home), 'backups'));
-        unlinkSync(path);
+      if (!o.force) {
+        warnings.push(`${path} exists and is not calm's; left as it is (--force replaces it, and uninstall puts it back)`);
+        steps.push({ step: 'skills', status: 'skipped', detail: `/${name}: ${path} is someone else's` });
+        continue;
       }
-      let kind: SkillRecord['kind'] = 'symlink';
-      try {
-        symlinkSync(source, path);
-      } catch {
-        copyFileSync(source, path); // no symlinks here (some Windows set-ups): a copy
-        kind = 'copy';
-      }
-      manifest.skills = [
-        ...manifest.skills.filter((s) => s.path !== path),
-        { name, path, source, kind, createdDir: (known?.createdDir ?? false) || createdDir, ...(replacedBackup ? { replacedBackup } : {}) },
-      ];
-      save();
-      steps.push({ step: 'skills', status: 'added', detail: `/${name}: ${path} → ${source} (${kind})` });
     }
+    if (dryRun) {
+      planned('skills', `would link ${path} → ${source}`);
+      continue;
+    }
+    const createdDir = !existsSync(dirname(path));
+    ensureDir(dirname(path));
+    let replacedBackup = known?.replacedBackup;
+    if (existsSync(path) || linkTarget(path)) {
+      replacedBackup ??= backupFile(path, join(installDir(home), 'backups'));
+      unlinkSync(path);
+    }
+    let kind: SkillRecord['kind'] = 'symlink';
+    try {
+      symlinkSync(source, path);
+    } catch {
+      copyFileSync(source, path); // no symlinks here (some Windows set-ups): a copy
+      kind = 'copy';
+    }
+    manifest.skills = [
+      ...manifest.skills.filter((s) => s.path !== path),
+      { name, path, source, kind, createdDir: (known?.createdDir ?? false) || createdDir, ...(replacedBackup ? { replacedBackup } : {}) },
+    ];
+    save();
+    steps.push({ step: 'skills', status: 'added', detail: `/${name}: ${path} → ${source} (${kind})` });
   }
+}
 
+async function startServer({ o, dryRun, steps, planned }: InstallRun): Promise<void> {
   if (o.skipServer) steps.push({ step: 'server', status: 'skipped', detail: '--skip-server' });
   else if (dryRun) planned('server', 'would start the calm server');
   else {
@@ -291,11 +315,25 @@ export async function install(o: InstallOptions): Promise<InstallReport> {
       steps.push({ step: 'server', status: 'failed', detail: (e as Error).message });
     }
   }
-  return { dryRun, steps, warnings, manifest: join(installDir(home), 'manifest.json') };
+}
+
+export async function install(o: InstallOptions): Promise<InstallReport> {
+  const run = startRun(o);
+  // read and merge everything first: a bad file stops the install before anything changed
+  const mcp = o.skipMcp ? undefined : planMcp(run);
+  const hooks = o.skipHooks ? undefined : planHooks(run);
+  await initializeHome(run);
+  if (mcp) writeMcp(run, mcp);
+  else run.steps.push({ step: 'mcp', status: 'skipped', detail: '--skip-mcp' });
+  if (hooks) writeHooks(run, hooks);
+  else run.steps.push({ step: 'hooks', status: 'skipped', detail: '--skip-hooks' });
+  if (!o.skipHooks) linkSkills(run);
+  await startServer(run);
+  return { dryRun: run.dryRun, steps: run.steps, warnings: run.warnings, manifest: join(installDir(run.home), 'manifest.json') };
 }
 
 export interface UninstallOptions {
-  readonly config: CalmConfig;
+  readonly paths: Pick<CalmPaths, 'home'>;
   readonly removeData?: boolean;
   readonly stopServer: () => Promise<{ wasRunning: boolean }>;
 }
@@ -315,7 +353,7 @@ function restoredText(file: string, record: InstallManifest['files'][string] | u
 }
 
 export async function uninstall(o: UninstallOptions): Promise<InstallReport> {
-  const home = o.config.paths.home;
+  const home = o.paths.home;
   const steps: Step[] = [];
   const warnings: string[] = [];
   const manifest = readManifest(home);

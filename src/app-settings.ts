@@ -1,0 +1,40 @@
+/**
+ * @module The light half of the composition root: the settings every service is handed, built from the
+ * configuration without opening anything. Entry points that cannot open the store yet (init, install,
+ * restore-calm, backups, migrate between backends) take these; the rest ask src/app.ts for an App,
+ * which is built on the same settings.
+ *
+ *   createAppSettings(config) → AppSettings    paths, values, and the record-store factory
+ *   createApp(config)         → App            database, record store, embedder, services
+ */
+import type { CalmConfig } from './config.js';
+import { lazyEmbedder } from './embedding/lazy.js';
+import { parseEmbedderChoice } from './embedding/registry.js';
+import type { Db } from './store/db.js';
+import { QdrantRecordStore, qdrantConnection } from './store/records/qdrant/index.js';
+import type { RecordStore } from './store/records/record-store.js';
+import { SqliteVecRecordStore } from './store/records/sqlite-vec/index.js';
+import type { Backend, RecordStores } from './services/settings.js';
+
+/** The configuration plus what services need to reach a backend; every service's settings type is a slice of it. */
+export interface AppSettings extends CalmConfig {
+  readonly stores: RecordStores;
+}
+
+/** The one place a record store backend is picked and built. Relational tables always stay in SQLite; only records move. */
+function recordStores(config: CalmConfig): RecordStores {
+  const open = (backend: Backend, db: Db): RecordStore =>
+    backend === 'qdrant' ? new QdrantRecordStore(qdrantConnection(config)) : new SqliteVecRecordStore(db);
+  return {
+    open,
+    qdrant: () => ({
+      records: new QdrantRecordStore(qdrantConnection(config)),
+      embedder: lazyEmbedder(parseEmbedderChoice(config.embedder), { modelsDir: config.paths.models, allowDownload: config.modelDownload }),
+    }),
+  };
+}
+
+export function createAppSettings(config: CalmConfig | AppSettings): AppSettings {
+  if ('stores' in config) return config;
+  return { ...config, stores: recordStores(config) };
+}
