@@ -16,11 +16,12 @@ import { asCalmError, CalmError, describeCause } from '../errors.js';
 import { bearerMatches } from '../services/auth-token.js';
 import { HookContextService, parseHookQuery } from '../services/hooks/hook-context.js';
 import { McpSessions } from './http-sessions.js';
+import { MAX_MESSAGE_BYTES } from './limits.js';
 import type { Logger } from './result.js';
 import { createServer } from './server.js';
 import { healthBody } from './tools/health.js';
 
-export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+export const MAX_BODY_BYTES = MAX_MESSAGE_BYTES;
 
 export interface HttpServerOptions {
   readonly host: string;
