@@ -125,7 +125,7 @@ export function createApp(config: CalmConfig, options: CreateAppOptions = {}): A
     orchestration,
     currentProject,
     // git tools without repo_path work on the caller's working directory
-    code: new CodeService(records, embedder, guard, search, new CodeIndexRepository(db)),
+    code: new CodeService(records, embedder, guard, search, new CodeIndexRepository(db), config.paths.home),
     git: new GitService(records, embedder, guard, search, new CodeIndexRepository(db), () => process.cwd()),
     context: new ContextService(search),
     embedder,
