@@ -11,7 +11,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bearerHeader } from '../services/auth-token.js';
-import { clientHost, isProcessAlive, readPidFile } from '../services/daemon.js';
+import { claimPidFile, clientHost, isProcessAlive, readPidFile } from '../services/daemon.js';
 import type { HookSettings } from './settings.js';
 
 const RESPONSE_MAX_BYTES = 1024 * 1024;
@@ -91,7 +91,7 @@ function cliPath(): string {
  * Starts `calm server start --foreground` detached and returns at once (no health wait: a hook has no
  * time to). Returns false when another hook started one moments ago. Throws when the spawn fails.
  */
-export function spawnDaemon(settings: Pick<HookSettings, 'home' | 'hooksDir' | 'logFile' | 'env' | 'host' | 'port'>): boolean {
+export function spawnDaemon(settings: Pick<HookSettings, 'home' | 'hooksDir' | 'logFile' | 'pidFile' | 'env' | 'host' | 'port'>): boolean {
   mkdirSync(settings.hooksDir, { recursive: true, mode: 0o700 });
   const guard = join(settings.hooksDir, 'daemon-spawn.stamp');
   try {
@@ -111,6 +111,7 @@ export function spawnDaemon(settings: Pick<HookSettings, 'home' | 'hooksDir' | '
     });
     child.on('error', () => undefined); // reported by the next hook finding no daemon
     child.unref();
+    if (child.pid !== undefined) claimPidFile(settings.pidFile, child.pid);
   } finally {
     closeSync(fd);
   }

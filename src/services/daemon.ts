@@ -69,6 +69,18 @@ export function writePidFile(pidFile: string, pid: number): void {
   writeFileAtomic(pidFile, `${pid}\n`);
 }
 
+/**
+ * Records a server just spawned, before it has loaded anything: a `calm server stop` or `calm
+ * uninstall` in the next moment finds it and stops it, instead of missing it and leaving it to run.
+ * Never over the file of a live server (that one stays the server; the new child sees it and exits).
+ */
+export function claimPidFile(pidFile: string, pid: number): boolean {
+  const current = readPidFile(pidFile);
+  if (current !== undefined && current !== pid && isProcessAlive(current) && looksLikeCalmServer(current)) return false;
+  writePidFile(pidFile, pid);
+  return true;
+}
+
 /** Removes the PID file only if it still names `pid`: a newer server's file is left alone. */
 export function removePidFileIfOwn(pidFile: string, pid: number): void {
   if (readPidFile(pidFile) === pid) removeQuietly(pidFile);
@@ -216,6 +228,7 @@ export async function startDaemon(config: CalmConfig, options: StartOptions): Pr
     child.on('error', (e) => (spawnError = e));
     child.unref();
     pid = child.pid;
+    if (pid !== undefined) claimPidFile(pidFile, pid);
   } finally {
     closeSync(fd);
   }
