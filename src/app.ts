@@ -120,7 +120,7 @@ export function createApp(configOrSettings: CalmConfig | AppSettings, options: C
     orchestration,
     currentProject,
     // git tools without repo_path work on the caller's working directory
-    code: new CodeService(records, embedder, guard, search, new CodeIndexRepository(db)),
+    code: new CodeService(records, embedder, guard, search, new CodeIndexRepository(db), config.paths.home),
     git: new GitService(records, embedder, guard, search, new CodeIndexRepository(db), () => process.cwd()),
     context: new ContextService(search, currentProject),
     embedder,

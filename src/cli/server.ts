@@ -41,6 +41,9 @@ async function startDaemonCommand(config: CalmConfig): Promise<void> {
 async function runForeground(config: CalmConfig): Promise<void> {
   const logger = stderrLogger(config.logLevel);
   const { daemonStatus, writePidFile, removePidFileIfOwn } = await import('../services/daemon.js');
+  // whoever spawned this process may have written its PID already (claimPidFile): a start that fails removes it
+  const removeOwnPid = (): void => removePidFileIfOwn(config.paths.pidFile, process.pid);
+  process.on('exit', removeOwnPid);
   const other = daemonStatus(config);
   if (other.running && other.pid !== process.pid) {
     throw new CalmError('not_available', `Server is already running (PID: ${other.pid}); stop it first with \`calm server stop\``);

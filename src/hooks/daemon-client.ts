@@ -84,7 +84,7 @@ export function askDaemon(settings: Pick<HookSettings, 'host' | 'port' | 'authTo
  * Starts `calm server start --foreground` detached and returns at once (no health wait: a hook has no
  * time to). Returns false when another hook started one moments ago. Throws when the spawn fails.
  */
-export function spawnDaemon(settings: Pick<HookSettings, 'home' | 'hooksDir' | 'logFile' | 'env' | 'host' | 'port'>): boolean {
+export function spawnDaemon(settings: Pick<HookSettings, 'home' | 'hooksDir' | 'logFile' | 'pidFile' | 'env' | 'host' | 'port'>): boolean {
   mkdirSync(settings.hooksDir, { recursive: true, mode: 0o700 });
   const guard = join(settings.hooksDir, 'daemon-spawn.stamp');
   try {
@@ -99,6 +99,7 @@ export function spawnDaemon(settings: Pick<HookSettings, 'home' | 'hooksDir' | '
     logFile: settings.logFile,
     banner: `calm server start (from a Claude Code hook) ${new Date().toISOString()} on ${settings.host}:${settings.port}`,
     env: settings.env,
+    pidFile: settings.pidFile,
   });
   child.on('error', () => undefined); // reported by the next hook finding no daemon
   return true;

@@ -1,7 +1,8 @@
 /** @module Reading a bounded request body and answering JSON, shared by the daemon's routes (mcp/http.ts) and the dashboard's (web/server.ts). */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MAX_MESSAGE_BYTES } from './limits.js';
 
-export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+export const MAX_BODY_BYTES = MAX_MESSAGE_BYTES;
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent) {

@@ -101,6 +101,25 @@ function rejectForeignPage(req: IncomingMessage, allowedHosts: ReadonlySet<strin
   return `Invalid Origin for the dashboard: ${origin}`;
 }
 
+/** How long a refused upload is still read (and discarded) after the 413, so the client reads the answer instead of a reset. */
+const LINGER_MS = 2_000;
+
+/**
+ * 413 and close, without reading the rest into memory. Closing at once while the client is still
+ * sending makes the kernel answer its next bytes with a reset, which can destroy the 413 before the
+ * client reads it; so, as nginx does, the connection lingers: its input is discarded for a moment.
+ */
+function refuseTooLarge(req: IncomingMessage, res: ServerResponse, body: unknown): void {
+  const socket = req.socket;
+  socket.destroySoon = () => {
+    socket.end();
+    socket.resume();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  };
+  req.resume();
+  sendJson(res, 413, body, { connection: 'close' });
+}
+
 const sessionIdOf = (req: IncomingMessage): string | undefined => {
   const id = req.headers['mcp-session-id'];
   return typeof id === 'string' && id !== '' ? id : undefined;
@@ -112,7 +131,7 @@ const sessionGone = (res: ServerResponse): void => sendJson(res, 404, rpcError(-
 async function handleMcpPost(app: App, req: IncomingMessage, res: ServerResponse, options: HttpServerOptions, sessions: McpSessions): Promise<void> {
   const body = await readBody(req);
   if (!body.ok) {
-    sendJson(res, 413, rpcError(-32000, `Request body too large (limit ${MAX_BODY_BYTES / 1024 / 1024} MB)`), { connection: 'close' });
+    refuseTooLarge(req, res, rpcError(-32000, `Request body too large (limit ${MAX_BODY_BYTES / 1024 / 1024} MB)`));
     return;
   }
   let parsed: unknown;
@@ -143,7 +162,7 @@ async function handleMcpPost(app: App, req: IncomingMessage, res: ServerResponse
 async function handleHookQuery(app: App, req: IncomingMessage, res: ServerResponse, options: HttpServerOptions): Promise<void> {
   const body = await readBody(req);
   if (!body.ok) {
-    sendJson(res, 413, envelope('validation_error', 'Request body too large'), { connection: 'close' });
+    refuseTooLarge(req, res, envelope('validation_error', 'Request body too large'));
     return;
   }
   try {

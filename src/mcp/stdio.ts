@@ -3,11 +3,11 @@
  * else. The session ends when stdin ends: requests already received are answered first, then the App
  * is closed.
  */
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { App } from '../app.js';
 import type { Logger } from './result.js';
 import { createServer } from './server.js';
+import { LineStdioTransport } from './stdio-transport.js';
 
 /** Longest wait, after stdin ends, for requests still being handled. */
 const DRAIN_TIMEOUT_MS = 30_000;
@@ -18,7 +18,7 @@ const isResponse = (m: JSONRPCMessage): boolean => 'id' in m && ('result' in m |
 export async function serveStdio(app: App, log: Logger): Promise<void> {
   const stdin = process.stdin;
   const server = createServer(app, log);
-  const transport = new StdioServerTransport();
+  const transport = new LineStdioTransport();
   transport.onerror = (e) => log(`stdio transport: ${e.message}`);
 
   let closed = false;

@@ -70,6 +70,18 @@ export function writePidFile(pidFile: string, pid: number): void {
   writeFileAtomic(pidFile, `${pid}\n`);
 }
 
+/**
+ * Records a server just spawned, before it has loaded anything: a `calm server stop` or `calm
+ * uninstall` in the next moment finds it and stops it, instead of missing it and leaving it to run.
+ * Never over the file of a live server (that one stays the server; the new child sees it and exits).
+ */
+export function claimPidFile(pidFile: string, pid: number): boolean {
+  const current = readPidFile(pidFile);
+  if (current !== undefined && current !== pid && isProcessAlive(current) && looksLikeCalmServer(current)) return false;
+  writePidFile(pidFile, pid);
+  return true;
+}
+
 /** Removes the PID file only if it still names `pid`: a newer server's file is left alone. */
 export function removePidFileIfOwn(pidFile: string, pid: number): void {
   if (readPidFile(pidFile) === pid) removeQuietly(pidFile);
@@ -192,12 +204,16 @@ export function calmBinPath(): string {
  * shared by every project should not depend on, or pin, the directory it was started from), its
  * output appended to the log file after `banner` (earlier runs' logs are kept).
  */
-export function spawnServer(o: { readonly cliPath: string; readonly home: string; readonly logFile: string; readonly banner: string; readonly env: NodeJS.ProcessEnv }): ChildProcess {
+export function spawnServer(o: {
+  readonly cliPath: string; readonly home: string; readonly logFile: string; readonly pidFile: string; readonly banner: string; readonly env: NodeJS.ProcessEnv;
+}): ChildProcess {
   const fd = openSync(o.logFile, 'a', 0o600);
   try {
     writeSync(fd, `\n=== ${o.banner} ===\n`);
     const child = spawn(process.execPath, [o.cliPath, 'server', 'start', '--foreground'], { detached: true, stdio: ['ignore', fd, fd], cwd: o.home, env: o.env });
     child.unref();
+    // the PID file is written the moment the child exists, so an uninstall racing its start still finds it
+    if (child.pid !== undefined) claimPidFile(o.pidFile, child.pid);
     return child;
   } finally {
     closeSync(fd);
@@ -231,6 +247,7 @@ export async function startDaemon(config: DaemonSettings, options: StartOptions 
     logFile,
     banner: `calm server start ${new Date().toISOString()} on ${config.serverHost}:${config.serverPort}`,
     env: { ...(options.env ?? process.env), CALM_HOME: home },
+    pidFile,
   });
   child.on('exit', (code, signal) => (exited = { code, signal }));
   child.on('error', (e) => (spawnError = e));

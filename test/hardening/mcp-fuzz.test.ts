@@ -17,42 +17,12 @@ import type { App } from '../../src/app.js';
 import { seedEverything } from '../helpers/backup-seed.js';
 import { makeRepo } from '../helpers/git.js';
 import { tempHome, type TempHome } from '../helpers/home.js';
-import { argumentsFor, describeArgs, fuzzRuns, fuzzSeed, STACK_TRACE, type JsonSchema } from '../helpers/hostile.js';
+import { argumentsFor, describeArgs, fuzzRuns, fuzzSeed, judgeToolResult, type JsonSchema } from '../helpers/hostile.js';
 import { connectInMemory, textOf } from '../helpers/mcp.js';
 import { changedTables, tableDigests } from '../helpers/store-digest.js';
 
 // each call digests the whole store twice and some carry 10 MB: about 2 s a call on 2 shared cores
 const RUNS = fuzzRuns(3);
-const ERROR_TYPES = new Set(['validation_error', 'not_found', 'active_ghap_exists', 'not_available', 'embedder_mismatch', 'config_error', 'storage_error']);
-const SCHEMA_REJECTION = /^MCP error -32602: Input validation error/;
-
-/** What one result says, or why it breaks the contract. */
-function judge(r: CallToolResult): { outcome: 'ok' | 'rejected'; problem?: string } {
-  const text = textOf(r);
-  if (STACK_TRACE.test(text)) return { outcome: 'rejected', problem: `stack trace in result: ${text.slice(0, 300)}` };
-  if (!r.isError) {
-    try {
-      JSON.parse(text);
-      return { outcome: 'ok' };
-    } catch {
-      return { outcome: 'ok', problem: `success that is not JSON: ${text.slice(0, 200)}` };
-    }
-  }
-  if (SCHEMA_REJECTION.test(text)) return { outcome: 'rejected' };
-  let envelope: { error?: { type?: unknown; message?: unknown } };
-  try {
-    envelope = JSON.parse(text) as typeof envelope;
-  } catch {
-    return { outcome: 'rejected', problem: `unstructured error: ${text.slice(0, 200)}` };
-  }
-  const { type, message } = envelope.error ?? {};
-  if (type === 'internal_error') return { outcome: 'rejected', problem: `internal error (a crash in a service): ${String(message)}` };
-  if (typeof type !== 'string' || !ERROR_TYPES.has(type) || typeof message !== 'string' || message === '') {
-    return { outcome: 'rejected', problem: `malformed error envelope: ${text.slice(0, 200)}` };
-  }
-  return { outcome: 'rejected' };
-}
-
 describe('hardening: hostile arguments to every MCP tool', () => {
   let t: TempHome;
   let app: App;
@@ -122,7 +92,7 @@ describe('hardening: hostile arguments to every MCP tool', () => {
             throw new Error(`${tool.name}(${describeArgs(args)}) threw at the protocol level: ${(e as Error).message}`);
           }
           count.tried++;
-          const verdict = judge(result);
+          const verdict = judgeToolResult(result);
           count[verdict.outcome]++;
           if (verdict.problem) throw new Error(`${tool.name}(${describeArgs(args)}): ${verdict.problem}`);
           if (verdict.outcome === 'rejected') {

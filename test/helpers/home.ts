@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config.js';
 import { createApp, type App } from '../../src/app.js';
@@ -32,7 +32,9 @@ export function tempHome(): TempHome {
     for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('CALM_')) base[k] = v;
     // downloads off unless a test asks: no test may reach for the network; `calm init` picks hash, not the
     // 512-d sentence encoder, unless a test asks (tests stay fast and deterministic)
-    return { ...base, HOME: home, CALM_HOME: calmHome, CALM_MODEL_DOWNLOAD: 'false', CALM_OFFLINE_EMBEDDER: 'hash', ...extra };
+    // the test file's name travels with every process it starts: scripts/run-tests.mjs names it when one outlives the run
+    const file = process.argv[1] ? relative(REPO_ROOT, process.argv[1]) : 'unknown';
+    return { ...base, HOME: home, CALM_HOME: calmHome, CALM_MODEL_DOWNLOAD: 'false', CALM_OFFLINE_EMBEDDER: 'hash', TEST_RUN_CALM_FILE: file, ...extra };
   };
   return {
     root,

@@ -163,3 +163,40 @@ export function describeArgs(args: unknown): string {
 
 /** A Node stack frame, which must never reach a user. */
 export const STACK_TRACE = /\n\s+at .+[(:]\d+:\d+\)?|node:internal/;
+
+const ERROR_TYPES = new Set(['validation_error', 'not_found', 'active_ghap_exists', 'not_available', 'embedder_mismatch', 'config_error', 'storage_error']);
+const SCHEMA_REJECTION = /^MCP error -32602: Input validation error/;
+
+interface ToolResultLike {
+  readonly isError?: boolean;
+  readonly content: readonly { type: string; text?: string }[];
+}
+
+/** What one tool result says, or why it breaks the contract: JSON on success, calm's error envelope or the SDK's schema rejection otherwise. */
+export function judgeToolResult(r: ToolResultLike): { outcome: 'ok' | 'rejected'; problem?: string } {
+  const block = r.content[0];
+  if (!block || block.type !== 'text' || typeof block.text !== 'string') return { outcome: 'rejected', problem: `no text block: ${JSON.stringify(r).slice(0, 200)}` };
+  const text = block.text;
+  if (STACK_TRACE.test(text)) return { outcome: 'rejected', problem: `stack trace in result: ${text.slice(0, 300)}` };
+  if (!r.isError) {
+    try {
+      JSON.parse(text);
+      return { outcome: 'ok' };
+    } catch {
+      return { outcome: 'ok', problem: `success that is not JSON: ${text.slice(0, 200)}` };
+    }
+  }
+  if (SCHEMA_REJECTION.test(text)) return { outcome: 'rejected' };
+  let envelope: { error?: { type?: unknown; message?: unknown } };
+  try {
+    envelope = JSON.parse(text) as typeof envelope;
+  } catch {
+    return { outcome: 'rejected', problem: `unstructured error: ${text.slice(0, 200)}` };
+  }
+  const { type, message } = envelope.error ?? {};
+  if (type === 'internal_error') return { outcome: 'rejected', problem: `internal error (a crash in a service): ${String(message)}` };
+  if (typeof type !== 'string' || !ERROR_TYPES.has(type) || typeof message !== 'string' || message === '') {
+    return { outcome: 'rejected', problem: `malformed error envelope: ${text.slice(0, 200)}` };
+  }
+  return { outcome: 'rejected' };
+}

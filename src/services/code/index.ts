@@ -11,8 +11,8 @@ export class CodeService {
   private readonly indexer: CodeIndexer;
   private readonly finder: CodeSearch;
 
-  constructor(records: RecordStore, embedder: () => Promise<Embedder>, guard: CollectionGuard, search: SearchEngine, private readonly repo: CodeIndexRepository) {
-    this.indexer = new CodeIndexer(records, embedder, guard, repo);
+  constructor(records: RecordStore, embedder: () => Promise<Embedder>, guard: CollectionGuard, search: SearchEngine, private readonly repo: CodeIndexRepository, calmHome: string) {
+    this.indexer = new CodeIndexer(records, embedder, guard, repo, calmHome);
     this.finder = new CodeSearch(search);
   }
 

@@ -27,6 +27,7 @@ import { type ExtractedUnit, extractUnits } from './extract-units.js';
 import { type LanguageSpec, languageOf } from './languages.js';
 import { withTree } from './parser.js';
 import { validateProjectId } from './validation.js';
+import { indexScope } from './index-scope.js';
 import { findSourceFiles } from './walk.js';
 
 const COLLECTION = COLLECTIONS.codeUnits;
@@ -104,6 +105,8 @@ export class CodeIndexer {
     private readonly embedder: () => Promise<Embedder>,
     private readonly guard: CollectionGuard,
     private readonly repo: CodeIndexRepository,
+    /** $CALM_HOME: never indexed (index-scope.ts). */
+    private readonly calmHome: string,
   ) {}
 
   async index(input: IndexCodebaseInput, onProgress?: (p: IndexProgress) => void): Promise<IndexCodebaseResult> {
@@ -114,11 +117,15 @@ export class CodeIndexer {
     const info = await stat(directory).catch(() => undefined);
     if (!info) throw validationError(`Directory not found: ${directory}`);
     if (!info.isDirectory()) throw validationError(`Not a directory: ${directory}`);
+    const scope = indexScope(directory, this.calmHome);
+    if ('refused' in scope) {
+      throw validationError(`Refusing to index ${directory}: it lies inside ${scope.refused}, which calm never indexes (its own home, key stores, system folders)`);
+    }
 
     const started = performance.now();
     await this.guard.ensure(COLLECTION);
     const embedder = await this.embedder();
-    const files = await findSourceFiles(directory, { recursive });
+    const files = await findSourceFiles(directory, { recursive, skip: scope.skip });
     const result: IndexCodebaseResult = {
       status: 'success', project, directory, files_indexed: 0, units_indexed: 0, files_skipped: 0,
       files_removed: 0, units_removed: 0, errors: 0, error_details: [], duration_ms: 0,

@@ -75,8 +75,8 @@ function ignored(rules: readonly Rules[], path: string, isDir: boolean): boolean
   return false;
 }
 
-/** Absolute paths of indexable files under `root`, sorted. */
-export async function findSourceFiles(root: string, options: { recursive: boolean }): Promise<string[]> {
+/** Absolute paths of indexable files under `root`, sorted; folders in `skip` (absolute, under root) are not entered. */
+export async function findSourceFiles(root: string, options: { recursive: boolean; skip?: ReadonlySet<string> }): Promise<string[]> {
   const files: string[] = [];
   const visit = async (dir: string, rules: readonly Rules[]): Promise<void> => {
     const own = readRules(dir, join(dir, '.gitignore'));
@@ -87,7 +87,7 @@ export async function findSourceFiles(root: string, options: { recursive: boolea
       const path = join(dir, entry.name);
       if (entry.isSymbolicLink()) continue;
       if (entry.isDirectory()) {
-        if (!options.recursive || isExcludedDir(entry.name) || ignored(active, path, true)) continue;
+        if (!options.recursive || isExcludedDir(entry.name) || options.skip?.has(path) || ignored(active, path, true)) continue;
         await visit(path, active);
       } else if (entry.isFile() && languageOf(entry.name) && !ignored(active, path, false)) {
         files.push(path);

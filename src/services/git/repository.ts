@@ -55,10 +55,14 @@ export async function openRepo(repoPath: unknown, fallbackDir: DefaultDir, featu
   return { root, key, git: simpleGit({ baseDir: root }) };
 }
 
-/** A path as git sees it: relative to the working tree root, with `/`. Absolute paths must lie inside. */
+/**
+ * A path as git sees it: relative to the working tree root, with `/`, `..` resolved. Undefined for
+ * anything that leaves the tree (`a/../../x`, an absolute path elsewhere) or cannot be a path (NUL).
+ */
 export function repoRelative(repo: GitRepo, path: string): string | undefined {
-  const rel = isAbsolute(path) ? relative(repo.root, path) : path.replace(/^\.\//, '');
-  if (rel.startsWith('..') || isAbsolute(rel)) return undefined;
+  if (path.includes('\0')) return undefined;
+  const rel = relative(repo.root, resolve(repo.root, path));
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
   return rel.split(sep).join('/');
 }
 

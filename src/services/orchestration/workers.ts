@@ -1,6 +1,7 @@
 /** @module Workers: one agent working on one task in one role, from start to completion, failure or session end. */
 import { randomInt } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { staysInside } from '../../fs-confine.js';
 import { join } from 'node:path';
 import { type Task, WORKER_STATUSES, type Worker, type WorkerStatus } from '../../store/orchestration-model.js';
 import type { TaskRepository } from '../../store/task-repository.js';
@@ -82,7 +83,10 @@ export class WorkerService {
   /** The role's prompt: `$CALM_HOME/roles`, then the project's `.claude/roles`, then calm's own. */
   prompt(role: string, project?: Project): { role: string; path: string; content: string } {
     const r = validateRole(role);
-    const candidates = [join(this.roles.homeRoles, `${r}.md`), ...(project ? [join(project.root, '.claude', 'roles', `${r}.md`)] : []), join(this.roles.bundledRoles, `${r}.md`)];
+    // a project's role file is read only if it stays inside the project: a cloned repository's symlink
+    // must not hand an agent ~/.ssh/id_rsa as a prompt
+    const fromProject = project ? [join(project.root, '.claude', 'roles', `${r}.md`)].filter((p) => !existsSync(p) || staysInside(project.root, p)) : [];
+    const candidates = [join(this.roles.homeRoles, `${r}.md`), ...fromProject, join(this.roles.bundledRoles, `${r}.md`)];
     const path = candidates.find((p) => existsSync(p));
     if (!path) throw missing(`Role file not found: ${r}.md`);
     return { role: r, path, content: readFileSync(path, 'utf8') };

@@ -6,6 +6,7 @@
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
+import { staysInside } from '../../fs-confine.js';
 import type { Task } from '../../store/orchestration-model.js';
 import type { TaskRepository } from '../../store/task-repository.js';
 import { nowIso } from '../../store/time.js';
@@ -142,6 +143,14 @@ export class WorktreeService {
       ? await git(root, ['worktree', 'add', path, taskId])
       : await git(root, ['worktree', 'add', '-b', taskId, path, base]);
     if (r.code !== 0) throw refused(`Failed to create worktree: ${gitError(r)}`);
+    // the checkout is the repository's content: a committed symlink (bug_reports -> ~) must not lead calm's writes outside
+    const scaffold = ['changelog.d', task.task_type === 'feature' ? join('planning_docs', taskId) : join('bug_reports', `${taskId}.md`)];
+    const escaping = scaffold.find((rel) => !staysInside(path, join(path, rel)));
+    if (escaping) {
+      await git(root, ['worktree', 'remove', '--force', path]);
+      if (!branchExisted) await git(root, ['branch', '-D', taskId]);
+      throw refused(`Refusing to set up a worktree for ${taskId}: ${escaping} in the checkout leads outside it (a symlink in the repository); nothing was written and the worktree was removed`);
+    }
     mkdirSync(join(path, 'changelog.d'), { recursive: true });
     if (task.task_type === 'feature') {
       mkdirSync(join(path, 'planning_docs', taskId), { recursive: true });
