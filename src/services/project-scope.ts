@@ -59,8 +59,9 @@ export function rankProjectFirst<T extends { readonly id: string; readonly score
 export const PROJECT_WIDEN = 3;
 
 /**
- * One search, scoped: without a current project, `run` as asked; with one, the project's own records are
- * searched on their own too (so a crowd of other projects' cannot hide them), then ranked first.
+ * One search, scoped: without a current project, `run` as asked; with one, a wider search first, and when
+ * it holds too few of the project's records, the project's own are searched on their own too (so a crowd
+ * of other projects' cannot hide them); the project's rank first.
  * `run(projectFilter, limit)` searches with the caller's filter plus `projectFilter`.
  */
 export async function searchProjectFirst<T extends { readonly id: string; readonly score: number; readonly payload: Readonly<Record<string, unknown>> }>(
@@ -71,6 +72,10 @@ export async function searchProjectFirst<T extends { readonly id: string; readon
   maxCandidates: number,
 ): Promise<T[]> {
   if (project === undefined) return run({}, limit);
-  const [own, all] = await Promise.all([run({ [PROJECT_KEY]: project }, limit), run({}, Math.min(limit * PROJECT_WIDEN, maxCandidates))]);
+  const all = await run({}, Math.min(limit * PROJECT_WIDEN, maxCandidates));
+  // enough of the project's (and global) records among the best overall: any other one scores lower than
+  // all of them, so the scoped search could not change the answer and its second KNN is saved
+  if (all.filter((r) => inProject(r.payload, project)).length >= limit) return rankProjectFirst(all, project, scope, limit);
+  const own = await run({ [PROJECT_KEY]: project }, limit);
   return rankProjectFirst([...own, ...all], project, scope, limit);
 }
