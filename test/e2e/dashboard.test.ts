@@ -357,10 +357,11 @@ describe('dashboard in headless Chromium', { skip }, () => {
     assert.ok(drawn > 0 && drawn < 40, `${drawn} rows drawn of ${before + EXTRA}`);
     assert.deepEqual(asked, ['offset 0']);
     // scrolling on into the second page continues after the first page's last row (keyset, no offset)
+    const second = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/memories');
     await page.locator('.vlist').evaluate((el: { scrollTop: number; scrollHeight: number }) => {
       el.scrollTop = el.scrollHeight * 0.45;
     });
-    await page.locator('article.memory', { hasText: /Bulk memory number/ }).first().waitFor();
+    await second;
     await page.waitForFunction(() => ![...document.querySelectorAll('article.memory, .memory.muted')].some((e) => e.textContent === 'Loading…'));
     assert.deepEqual(asked, ['offset 0', 'cursor'], `pages asked: ${asked.join(', ')}`);
     await page.locator('.vlist').evaluate((el: { scrollTop: number; scrollHeight: number }) => {
