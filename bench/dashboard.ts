@@ -4,9 +4,10 @@
  * Run: `node --import tsx bench/dashboard.ts` (`--quick`: 10k). Memories go straight into the record
  * store with hash vectors, so the setup is fast.
  *
- * Measured (median of 15 requests each): the first page of 50 without a total (what the page fetches
- * while scrolling), the same with `total=1` (a count of every match), a page deep in the list
- * (offset N/2), a filtered first page (one category of seven), and a keyword search.
+ * Measured (median of 15 requests each): the first page of 50 without a total (rows carry a 300-character
+ * content preview, as the page shows them), the same with `total=1` (a count of every match), a page deep
+ * in the list by offset N/2 and the same page by cursor (keyset: what the page sends while scrolling on),
+ * a filtered first page (one category of seven) and a deep one by offset and by cursor, and a keyword search.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,11 +66,21 @@ try {
   const base = server.url.replace(/\/mcp$/, '');
   try {
     const floor = await median(`${base}/health`);
+    // the cursor the page holds when it reaches row N/2: the next_cursor of the row before it
+    const cursorAt = async (row: number, filter = ''): Promise<string> => {
+      const res = await fetch(`${base}/api/memories?limit=1&offset=${row - 1}${filter}`);
+      return encodeURIComponent(((await res.json()) as { next_cursor: string }).next_cursor);
+    };
+    // halfway through one category of seven
+    const DEEP_FACT = Math.floor(N / 14);
     const rows: [string, string][] = [
       ['first page (limit 50)', '/api/memories?limit=50'],
       ['first page with total=1', '/api/memories?limit=50&total=1'],
       [`page at offset ${(N / 2).toLocaleString('en-US')}`, `/api/memories?limit=50&offset=${N / 2}`],
+      [`same page by cursor`, `/api/memories?limit=50&cursor=${await cursorAt(N / 2)}`],
       ['first page, category=fact', '/api/memories?limit=50&category=fact'],
+      [`category=fact, offset ${DEEP_FACT.toLocaleString('en-US')}`, `/api/memories?limit=50&category=fact&offset=${DEEP_FACT}`],
+      ['same page by cursor', `/api/memories?limit=50&category=fact&cursor=${await cursorAt(DEEP_FACT, '&category=fact')}`],
       ['keyword search (limit 20)', '/api/memories/search?mode=keyword&limit=20&query=service%20retries%20hosts'],
     ];
     console.log(`  ${'GET /health (baseline)'.padEnd(40)} ${floor.toFixed(1).padStart(8)} ms    1.0×`);

@@ -87,10 +87,15 @@ export interface ListMemoriesInput {
   min_importance?: number | undefined;
   /** false skips counting every match (`total` is then left out): a page of 100k memories need not count them all. */
   include_total?: boolean | undefined;
+  /**
+   * Give each result the first this many characters of its content, with `truncated: true` when cut (not a
+   * CALM parameter: `list_memories` stays metadata only; the dashboard shows rows without a request per row).
+   */
+  content_preview?: number | undefined;
 }
 
 export interface MemoryPage {
-  results: MemorySummary[];
+  results: MemoryListItem[];
   count: number;
   total: number;
   /** Present when more memories follow: pass it as `cursor` for the next page. */
@@ -98,6 +103,16 @@ export interface MemoryPage {
 }
 
 export type MemorySummary = Omit<Memory, 'content'>;
+
+/** A list result: metadata, plus the start of the content when `content_preview` asks for it. */
+export type MemoryListItem = MemorySummary & { content?: string; truncated?: true };
+
+/** The first `chars` characters of `text`, never splitting a surrogate pair. */
+function preview(text: string, chars: number): { content: string; truncated?: true } {
+  if (text.length <= chars) return { content: text };
+  const end = /[\uD800-\uDBFF]/.test(text[chars - 1]!) ? chars - 1 : chars;
+  return { content: text.slice(0, end), truncated: true };
+}
 
 /** A memory as `list` shows it: metadata only, missing keys defaulted as CALM did. */
 function toSummary(record: StoredRecord): MemorySummary {
@@ -199,6 +214,7 @@ export class MemoryService {
     const created = createdRange(input.since, input.until);
     const minImportance = validateUnitInterval(input.min_importance ?? 0, 'min_importance');
     const withTotal = input.include_total !== false;
+    const previewChars = input.content_preview === undefined ? undefined : validateLimit(input.content_preview, 1, 10_000);
     const filter: Record<string, Filter[string]> = {};
     if (category) filter.category = category;
     if (tags && tags.length > 0) filter.tags = { $in: tags };
@@ -216,7 +232,8 @@ export class MemoryService {
     const page = rows.slice(0, limit);
     const total = !withTotal ? undefined
       : filtered && from?.total !== undefined ? from.total : await this.records.count(COLLECTION, filtered ? filter : undefined);
-    const results = page.map(toSummary);
+    const results: MemoryListItem[] = previewChars === undefined ? page.map(toSummary)
+      : page.map((r) => { const { id, content, ...rest } = toMemory(r); return { id, ...preview(content, previewChars), ...rest }; });
     const out: Omit<MemoryPage, 'total'> & { total?: number } = { results, count: results.length, ...(total === undefined ? {} : { total }) };
     if (rows.length > limit) out.next_cursor = encodeCursor(page[page.length - 1]!, LIST_ORDER_KEY, filters, filtered ? total : undefined);
     return out;

@@ -52,6 +52,8 @@ describe('dashboard in headless Chromium', { skip }, () => {
   const row = (text: string) => page.locator('article.memory', { hasText: text });
   const memoryShow = async (id: string) => json<{ importance: number; tags: string[] }>(await d.cli(['memory', 'show', id, '--json']));
   const api = async <T>(path: string): Promise<T> => (await d.request<T>('GET', path)).body;
+  /** The API paths the tab asked for since `from` (an index into `requested`). */
+  const pathsSince = (from: number): string[] => requested.slice(from).filter((u) => u.startsWith(`${d.base}/api/`)).map((u) => new URL(u).pathname);
 
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
@@ -79,10 +81,13 @@ describe('dashboard in headless Chromium', { skip }, () => {
   });
 
   test('Memories lists every seeded memory, newest first, with category, importance and tags', async () => {
+    const from = requested.length;
     await open('memories');
     for (const content of NEWEST_FIRST) await row(content).waitFor();
     assert.deepEqual(await page.locator('article.memory .content').allTextContents(), NEWEST_FIRST);
     assert.match(await row(DEPLOY.content).textContent() ?? '', /workflow.*importance 0\.90.*#deploy.*#k8s/);
+    const memoryPaths = pathsSince(from).filter((p) => p.startsWith('/api/memories'));
+    assert.deepEqual(memoryPaths, ['/api/memories'], 'one list request carries the rows and their content, no request per row');
     const memoriesShot = await shot('memories');
     // the README's picture is refreshed on request only, so a test run leaves the checkout clean
     if (process.env.CALM_UPDATE_SCREENSHOT === '1') {
@@ -186,11 +191,14 @@ describe('dashboard in headless Chromium', { skip }, () => {
     await page.getByText(`${projection.experiences} experiences on the full axis: ${projection.clusters.length} cluster(s), ${projection.noise_count} noise`).waitFor();
     const canvas = page.locator('section[aria-labelledby="clusters-h"] canvas');
     assert.match(await canvas.getAttribute('aria-label') ?? '', new RegExp(`${projection.experiences} experiences on the full axis in ${projection.clusters.length} clusters`));
-    const members = (await api<{ members: unknown[] }>(`/api/cluster-members/${seeded.valueClusterId}?limit=50`)).members.length;
+    const from = requested.length;
+    const members = (await api<{ member_ids: string[] }>(`/api/values/${seeded.valueId}`)).member_ids.length;
     await page.getByText(`Evidence: ${members} experiences in ${seeded.valueClusterId}`).click();
     await page.locator('section[aria-labelledby="values-h"] li li').first().waitFor();
-    assert.equal(await page.locator('section[aria-labelledby="values-h"] li li').count(), members);
+    assert.equal(await page.locator('section[aria-labelledby="values-h"] li li').count(), Math.min(members, 50));
     assert.ok((await page.locator('section[aria-labelledby="values-h"] li li').allTextContents()).every((t) => /flaky|intermittent/i.test(t)));
+    assert.deepEqual(pathsSince(from), [], 'the evidence came with the values list: opening it asked for nothing');
+    assert.equal(requested.some((u) => u.includes('/api/cluster-members/')), false);
     const resolved = page.locator('section[aria-labelledby="ghap-resolved-h"] details').first();
     await resolved.locator('summary').click();
     await resolved.getByText('Result').waitFor();
@@ -198,6 +206,7 @@ describe('dashboard in headless Chromium', { skip }, () => {
   });
 
   test('Code and git shows indexed units per project and language, and churn with authors per file', async () => {
+    const from = requested.length;
     await open('code');
     const indexed = page.locator('section[aria-labelledby="code-indexed-h"] tbody tr');
     await indexed.first().waitFor();
@@ -214,6 +223,7 @@ describe('dashboard in headless Chromium', { skip }, () => {
     assert.match(churnText, new RegExp(`^src/deploy\\.ts${authors.reduce((n, a) => n + a.commit_count, 0)}\\+`));
     for (const a of authors) assert.ok(churnText.includes(`${a.author} (${a.percentage}%)`), churnText);
     assert.equal(await page.locator('section[aria-labelledby="git-churn-h"] canvas').count(), 1, 'the churn chart');
+    assert.equal(pathsSince(from).filter((p) => p === '/api/git/authors').length, 0, 'per-author counts come with the churn answer');
     await shot('code');
   });
 
@@ -338,20 +348,28 @@ describe('dashboard in headless Chromium', { skip }, () => {
     const asked: string[] = [];
     const onRequest = (r: { url(): string }) => {
       const url = new URL(r.url());
-      if (url.pathname === '/api/memories') asked.push(url.searchParams.get('offset') ?? '');
+      if (url.pathname === '/api/memories') asked.push(url.searchParams.has('cursor') ? 'cursor' : `offset ${url.searchParams.get('offset')}`);
     };
     page.on('request', onRequest);
     await open('memories');
     await page.getByText(`${before + EXTRA} memories`, { exact: true }).waitFor();
     const drawn = await page.locator('article.memory').count();
     assert.ok(drawn > 0 && drawn < 40, `${drawn} rows drawn of ${before + EXTRA}`);
-    assert.deepEqual(asked, ['0']);
+    assert.deepEqual(asked, ['offset 0']);
+    // scrolling on into the second page continues after the first page's last row (keyset, no offset)
+    const second = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/memories');
+    await page.locator('.vlist').evaluate((el: { scrollTop: number; scrollHeight: number }) => {
+      el.scrollTop = el.scrollHeight * 0.45;
+    });
+    await second;
+    await page.waitForFunction("![...document.querySelectorAll('.memory.muted')].some((e) => e.textContent === 'Loading…')");
+    assert.deepEqual(asked, ['offset 0', 'cursor'], `pages asked: ${asked.join(', ')}`);
     await page.locator('.vlist').evaluate((el: { scrollTop: number; scrollHeight: number }) => {
       el.scrollTop = el.scrollHeight;
     });
-    // the oldest memory is the last row, on the third page
+    // the oldest memory is the last row, on the third page, reached from the second page's cursor
     await row(DEPLOY.content).waitFor();
-    assert.ok(asked.includes('200'), `pages asked: ${asked.join(', ')}`);
+    assert.deepEqual(asked, ['offset 0', 'cursor', 'cursor'], `pages asked: ${asked.join(', ')}`);
     assert.ok(await page.locator('article.memory').count() < 40);
     page.off('request', onRequest);
   });

@@ -55,6 +55,17 @@ describe('memory service and search engine', () => {
     assert.ok(facts.results.every((r) => r.category === 'fact'));
   });
 
+  test('content_preview: the start of each content, truncated only when cut, never half an emoji; without it metadata only', async () => {
+    const short = await memory.store({ content: 'short note', category: 'fact' });
+    await new Promise((r) => setTimeout(r, 2));
+    // 🚀 is two UTF-16 units at 9–10: a cut at 10 would leave half of it
+    const long = await memory.store({ content: `${'x'.repeat(9)}🚀 and the rest`, category: 'fact' });
+    const page = await memory.list({ content_preview: 10 });
+    assert.deepEqual(page.results.map((m) => [m.id, m.content, m.truncated]), [[long.id, 'x'.repeat(9), true], [short.id, 'short note', undefined]]);
+    assert.deepEqual((await memory.list({ content_preview: 11 })).results[0]!.content, `${'x'.repeat(9)}🚀`);
+    assert.ok((await memory.list()).results.every((m) => !('content' in m) && !('truncated' in m)));
+  });
+
   test('validation happens before any storage or embedding work', async () => {
     await assert.rejects(memory.store({ content: 'x', category: 'fact', importance: 7 }), /Importance 7 out of range/);
     assert.equal(embedder.calls, 0);

@@ -7,12 +7,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type DashboardDaemon, SEEDED_MEMORIES, SEEDED_VALUE, type Seeded, seedDashboard, startDashboardDaemon } from '../helpers/dashboard.js';
+import { call, ok } from '../helpers/mcp.js';
 
 const TOKEN = 'dashboard-test-token-0123456789';
 const FILLER = 25;
 
-interface Summary { id: string; category: string; importance: number; tags: string[]; created_at: string; content?: string }
-interface Page { results: Summary[]; count: number; total?: number }
+interface Summary { id: string; category: string; importance: number; tags: string[]; created_at: string; content?: string; truncated?: boolean }
+interface Page { results: Summary[]; count: number; total?: number; next_cursor?: string }
 interface Hits { results: (Summary & { content: string; score: number })[]; count: number }
 interface Envelope { error: { type: string; message: string } }
 
@@ -57,14 +58,15 @@ describe('dashboard API on a real daemon', () => {
     assert.ok(doctor.body.checks.some((c) => c.name === 'sqlite integrity' && c.status === 'ok'));
   });
 
-  test('list: newest first without content, paged with limit/offset; total only when asked', async () => {
+  test('list: newest first with each content, paged with limit/offset; total only when asked', async () => {
     const first = await d.request<Page>('GET', '/api/memories?limit=10');
     assert.equal(first.status, 200, first.text);
     assert.equal(first.body.count, 10);
     assert.equal('total' in first.body, false, 'no count of every match unless total=1');
     assert.equal(first.body.results[0]!.id, seeded.filler.at(-1), 'newest first');
-    assert.equal('content' in first.body.results[0]!, false);
-    assert.deepEqual(Object.keys(first.body.results[0]!).sort(), ['category', 'created_at', 'id', 'importance', 'tags']);
+    assert.deepEqual(Object.keys(first.body.results[0]!).sort(), ['category', 'content', 'created_at', 'id', 'importance', 'tags']);
+    const shown = await d.request<Summary>('GET', `/api/memories/${first.body.results[0]!.id}`);
+    assert.equal(first.body.results[0]!.content, shown.body.content, 'a short content comes whole, not truncated');
 
     const all: string[] = [];
     for (let offset = 0; ; offset += 10) {
@@ -80,6 +82,52 @@ describe('dashboard API on a real daemon', () => {
     assertEnvelope(await d.request('GET', '/api/memories?limit=0'), 400, 'validation_error');
     assertEnvelope(await d.request('GET', '/api/memories?limit=ten'), 400, 'validation_error', /^limit must be a number/);
     assertEnvelope(await d.request('GET', '/api/memories?total=maybe'), 400, 'validation_error', /^total must be true or false/);
+  });
+
+  test('list: a long content comes as its first 300 characters with truncated: true; list_memories stays metadata only', async () => {
+    const client = await d.mcp();
+    const long = `Release checklist: ${'run the migrations, tag the build, announce it; '.repeat(12)}done.`;
+    assert.ok(long.length > 300);
+    const { id } = ok<{ id: string }>(await call(client, 'store_memory', { content: long, category: 'workflow' }));
+    try {
+      const top = (await d.request<Page>('GET', '/api/memories?limit=1')).body.results[0]!;
+      assert.equal(top.id, id);
+      assert.equal(top.content, long.slice(0, 300));
+      assert.equal(top.truncated, true);
+      assert.equal((await d.request<Summary>('GET', `/api/memories/${id}`)).body.content, long, 'show gives it whole');
+      const tool = ok<Page>(await call(client, 'list_memories', { limit: 2 }));
+      assert.equal(tool.results[0]!.id, id);
+      for (const m of tool.results) assert.deepEqual(Object.keys(m).filter((k) => k === 'content' || k === 'truncated'), [], 'metadata only, as CALM');
+    } finally {
+      assert.deepEqual((await d.request('DELETE', `/api/memories/${id}`)).body, { deleted: true });
+    }
+  });
+
+  test('list by cursor: the same memories in the same order as by offset, filters kept; a bad or mixed cursor is refused', async () => {
+    const walk = async (filter: string): Promise<string[]> => {
+      const ids: string[] = [];
+      let cursor: string | undefined;
+      for (let pages = 0; pages < 20; pages++) {
+        const r = await d.request<Page>('GET', `/api/memories?limit=7${filter}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        assert.equal(r.status, 200, r.text);
+        ids.push(...r.body.results.map((m) => m.id));
+        if (!r.body.next_cursor) return ids;
+        assert.equal(r.body.count, 7, 'a page with a next_cursor is full');
+        cursor = r.body.next_cursor;
+      }
+      throw new Error('the cursor never ended');
+    };
+    const byOffset = (await d.request<Page>('GET', '/api/memories?limit=200')).body.results.map((m) => m.id);
+    assert.deepEqual(await walk(''), byOffset);
+    const sqliteOrK8s = (await d.request<Page>('GET', '/api/memories?limit=200&tags=sqlite,k8s')).body.results.map((m) => m.id);
+    assert.deepEqual(await walk('&tags=sqlite,k8s'), sqliteOrK8s);
+
+    const cursor = (await d.request<Page>('GET', '/api/memories?limit=5')).body.next_cursor!;
+    const second = await d.request<Page>('GET', `/api/memories?limit=5&cursor=${cursor}&total=1`);
+    assert.equal(second.body.total, 3 + FILLER, 'a cursor page can carry the total too');
+    assertEnvelope(await d.request('GET', `/api/memories?limit=5&cursor=${cursor}&offset=5`), 400, 'validation_error', /either an offset or a cursor/);
+    assertEnvelope(await d.request('GET', `/api/memories?limit=5&cursor=${cursor}&category=fact`), 400, 'validation_error', /^Invalid cursor/);
+    assertEnvelope(await d.request('GET', '/api/memories?cursor=not-a-cursor'), 400, 'validation_error', /^Invalid cursor/);
   });
 
   test('list filters: category, tags (any of), min_importance, since, until', async () => {
@@ -191,7 +239,8 @@ describe('dashboard API on a real daemon', () => {
     const members = await d.request<{ members: { id: string }[]; count: number }>('GET', `/api/cluster-members/${seeded.valueClusterId}?limit=2`);
     assert.equal(members.body.count, 2);
 
-    const values = await d.request<{ results: Record<string, unknown>[]; count: number }>('GET', '/api/values');
+    type ListedValue = { id: string; text: string; cluster_id: string; member_count: number; member_ids: string[]; evidence: { id: string; text: string }[] };
+    const values = await d.request<{ results: ListedValue[]; count: number }>('GET', '/api/values');
     assert.equal(values.body.count, 1);
     const value = values.body.results[0]!;
     assert.equal(value.id, seeded.valueId);
@@ -202,6 +251,16 @@ describe('dashboard API on a real daemon', () => {
     );
     assert.equal(evidence.status, 200, evidence.text);
     assert.equal(evidence.body.member_ids.length, evidence.body.cluster_size);
+    // the list carries the same evidence, with each experience's text: opening a value needs no request
+    assert.deepEqual(value.member_ids, evidence.body.member_ids);
+    assert.equal(value.member_count, evidence.body.cluster_size);
+    assert.deepEqual(value.evidence.map((e) => e.id), evidence.body.member_ids.slice(0, 50));
+    const clusterTexts = new Map((await d.request<{ members: { id: string; text: string }[] }>('GET', `/api/cluster-members/${seeded.valueClusterId}?limit=100`))
+      .body.members.map((m) => [m.id, m.text]));
+    for (const e of value.evidence) assert.equal(e.text, clusterTexts.get(e.id), 'the experience as clustered');
+    const tool = ok<{ results: Record<string, unknown>[] }>(await call(await d.mcp(), 'list_values', {}));
+    assert.equal('evidence' in tool.results[0]!, false, 'list_values keeps its keys');
+    assert.equal('member_ids' in tool.results[0]!, false);
     assert.ok(evidence.body.member_ids.every((id) => seeded.ghapIds.includes(id)), 'the evidence is the seeded experiences');
     assert.ok(evidence.body.metrics.candidate_distance <= evidence.body.metrics.threshold);
     assert.ok(evidence.body.similarity > 0);
@@ -257,16 +316,23 @@ describe('dashboard API on a real daemon', () => {
     }
     assert.ok(r.body.repositories.length >= 1, JSON.stringify(r.body.repositories));
 
-    const churn = await d.request<{ hotspots?: { path?: string; file_path?: string; change_count: number }[] } & Record<string, unknown>>(
-      'GET', `/api/git/churn?repo_path=${encodeURIComponent(seeded.repo)}&min_changes=1`,
-    );
+    type Hotspot = { path: string; commit_count: number; authors: string[]; author_commits: { author: string; commit_count: number }[] };
+    const churn = await d.request<{ hotspots: Hotspot[] }>('GET', `/api/git/churn?repo_path=${encodeURIComponent(seeded.repo)}&min_changes=1`);
     assert.equal(churn.status, 200, churn.text);
-    const files = JSON.stringify(churn.body);
-    assert.match(files, /src\/deploy\.ts/);
-    const authors = await d.request<Record<string, unknown>>('GET', `/api/git/authors?repo_path=${encodeURIComponent(seeded.repo)}&path=src/deploy.ts`);
+    const deploy = churn.body.hotspots.find((h) => h.path === 'src/deploy.ts');
+    assert.ok(deploy, churn.text);
+    const authors = await d.request<{ authors: { author: string; commit_count: number }[] }>(
+      'GET', `/api/git/authors?repo_path=${encodeURIComponent(seeded.repo)}&path=src/deploy.ts`,
+    );
     assert.equal(authors.status, 200, authors.text);
-    assert.match(authors.text, /Calm Test/);
-    assert.match(authors.text, /Second Author/);
+    assert.deepEqual(authors.body.authors.map((a) => a.author).sort(), ['Calm Test', 'Second Author']);
+    // every commit is in the period: the churn answer's per-author counts are get_code_authors' counts
+    assert.deepEqual(deploy.author_commits, authors.body.authors.map((a) => ({ author: a.author, commit_count: a.commit_count })));
+    assert.equal(deploy.author_commits.reduce((n, a) => n + a.commit_count, 0), deploy.commit_count);
+    assert.deepEqual(deploy.author_commits.map((a) => a.author).sort(), deploy.authors);
+    for (const h of churn.body.hotspots) assert.equal(h.author_commits.reduce((n, a) => n + a.commit_count, 0), h.commit_count, h.path);
+    const tool = ok<{ hotspots: Record<string, unknown>[] }>(await call(await d.mcp(), 'get_churn_hotspots', { repo_path: seeded.repo, min_changes: 1 }));
+    assert.equal('author_commits' in tool.hotspots[0]!, false, 'get_churn_hotspots keeps its keys');
     assertEnvelope(await d.request('GET', '/api/git/churn'), 503, 'not_available', /not inside a git repository/);
   });
 

@@ -1,7 +1,9 @@
 // The API's answers as the page reads them (docs/dashboard-api.md). Fields a newer server adds are optional.
 export interface MemorySummary {
   id: string;
+  /** Search results: the whole content; list rows: its first 300 characters, `truncated` when cut. */
   content?: string;
+  truncated?: boolean;
   category: string;
   importance: number;
   tags: string[];
@@ -10,7 +12,7 @@ export interface MemorySummary {
   project?: string;
   score?: number;
 }
-export interface MemoryPage { results: MemorySummary[]; count: number; total?: number }
+export interface MemoryPage { results: MemorySummary[]; count: number; total?: number; next_cursor?: string }
 export interface MemoryDetail extends MemorySummary {
   content: string;
   history?: { content: string; category: string; importance: number; tags: string[]; replaced_at: string }[];
@@ -49,8 +51,10 @@ export interface ValueItem {
   axis: string;
   validated_at: string;
   distance_to_centroid?: number;
-  member_count?: number;
-  evidence?: { id: string; text: string }[];
+  member_count: number | null;
+  member_ids: string[];
+  /** The experiences the value was validated on (the first 50), closest to the centroid first. */
+  evidence: { id: string; text: string }[];
 }
 
 export interface CodeOverview {
@@ -58,8 +62,11 @@ export interface CodeOverview {
   totals: { total_files: number; total_units: number; languages: Record<string, number>; projects: string[] };
   repositories: { repo_path: string; last_indexed_sha: string | null; last_indexed_at: string | null; commit_count: number }[];
 }
-export interface Hotspot { path: string; commit_count: number; total_insertions: number; total_deletions: number; authors: string[]; last_changed: string }
-export interface AuthorStats { author: string; email: string; commit_count: number; lines_added: number; lines_removed: number; percentage: number }
+export interface Hotspot {
+  path: string; commit_count: number; total_insertions: number; total_deletions: number; authors: string[]; last_changed: string;
+  /** Commits in the period per author, most first. */
+  author_commits: { author: string; commit_count: number }[];
+}
 
 export interface Task {
   id: string;

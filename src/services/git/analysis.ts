@@ -35,6 +35,8 @@ export interface ChurnInput {
   limit?: number | undefined;
   min_changes?: number | undefined;
   repo_path?: string | undefined;
+  /** Also count each author's commits to each hotspot in the period (not a CALM parameter: the dashboard's chart). */
+  author_commits?: boolean | undefined;
 }
 
 export interface Hotspot {
@@ -44,6 +46,8 @@ export interface Hotspot {
   total_deletions: number;
   authors: string[];
   last_changed: string;
+  /** With `author_commits`: most commits first. */
+  author_commits?: { author: string; commit_count: number }[];
 }
 
 export interface AuthorsInput {
@@ -114,22 +118,27 @@ export class GitAnalysis {
     const repo = await openRepo(input.repo_path, this.defaultDir, 'Git churn analysis');
     const since = new Date(Date.now() - days * 86_400_000);
     const commits = await readCommits(repo, { since, limit: HISTORY_CAP });
-    const byPath = new Map<string, { commits: number; ins: number; del: number; authors: Set<string>; last: string }>();
+    const byPath = new Map<string, { commits: number; ins: number; del: number; authors: Map<string, number>; last: string }>();
     for (const c of commits) {
       for (const f of c.files) {
-        const s = byPath.get(f.path) ?? { commits: 0, ins: 0, del: 0, authors: new Set<string>(), last: c.committed_at };
+        const s = byPath.get(f.path) ?? { commits: 0, ins: 0, del: 0, authors: new Map<string, number>(), last: c.committed_at };
         s.commits++;
         s.ins += f.insertions;
         s.del += f.deletions;
-        s.authors.add(c.author);
+        s.authors.set(c.author, (s.authors.get(c.author) ?? 0) + 1);
         if (c.committed_at > s.last) s.last = c.committed_at;
         byPath.set(f.path, s);
       }
     }
     const hotspots = [...byPath.entries()]
       .filter(([, s]) => s.commits >= minChanges)
-      .map(([path, s]) => ({
-        path, commit_count: s.commits, total_insertions: s.ins, total_deletions: s.del, authors: [...s.authors].sort(), last_changed: s.last,
+      .map(([path, s]): Hotspot => ({
+        path, commit_count: s.commits, total_insertions: s.ins, total_deletions: s.del, authors: [...s.authors.keys()].sort(), last_changed: s.last,
+        ...(input.author_commits === true ? {
+          author_commits: [...s.authors.entries()]
+            .map(([author, commit_count]) => ({ author, commit_count }))
+            .sort((a, b) => b.commit_count - a.commit_count || (a.author < b.author ? -1 : 1)),
+        } : {}),
       }))
       .sort((a, b) => b.commit_count - a.commit_count || (b.total_insertions + b.total_deletions) - (a.total_insertions + a.total_deletions) ||
         (a.path < b.path ? -1 : 1))

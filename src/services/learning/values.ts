@@ -22,7 +22,7 @@ import type { RecordStore, StoredRecord } from '../../store/records/record-store
 import { nowIso } from '../../store/time.js';
 import type { CollectionGuard } from '../collection-guard.js';
 import { axisStatements } from '../ghap/axes.js';
-import type { Axis } from '../ghap/model.js';
+import { AXIS_COLLECTIONS, type Axis } from '../ghap/model.js';
 import { requiredText, validateAxis, validateGhapLimit } from '../ghap/validation.js';
 import { validateUuid } from '../validation.js';
 import { type Cluster, type ClusteringService, cosineDistance, parseClusterId } from './clustering-service.js';
@@ -84,6 +84,15 @@ export interface ValueWithEvidence extends ValueSummary {
   /** The experiences (GHAP entry ids) of the cluster when the value was validated. */
   member_ids: string[];
 }
+
+/** A value as the dashboard lists it: its evidence ids, and the first experiences among them with their text. */
+export interface ValueSummaryWithEvidence extends ValueSummary {
+  member_ids: string[];
+  /** Closest to the centroid first, as stored; an experience deleted since is left out. */
+  evidence: { id: string; text: string }[];
+}
+
+const memberIdsOf = (p: Record<string, unknown>): string[] => (Array.isArray(p.member_ids) ? p.member_ids.map(String) : []);
 
 function validateValueText(value: unknown): string {
   return requiredText(value, 'text', VALUE_TEXT_MAX);
@@ -220,7 +229,7 @@ export class ValueService {
       metrics: p.metrics !== null && typeof p.metrics === 'object' ? (p.metrics as ValidationMetrics) : null,
       cluster_label: num(p.cluster_label),
       cluster_size: num(p.cluster_size),
-      member_ids: Array.isArray(p.member_ids) ? p.member_ids.map(String) : [],
+      member_ids: memberIdsOf(p),
     };
   }
 
@@ -228,12 +237,13 @@ export class ValueService {
    * Newest first (CALM listed them in storage order); the caller's project's values and global ones before
    * other projects', or only them with scope 'project'.
    */
-  async list(
-    input: { axis?: string | undefined; limit?: number | undefined; scope?: string | undefined } = {},
-  ): Promise<{ results: ValueSummary[]; count: number }> {
+  async list(input: ValueListInput & { evidence: number }): Promise<{ results: ValueSummaryWithEvidence[]; count: number }>;
+  async list(input?: ValueListInput): Promise<{ results: ValueSummary[]; count: number }>;
+  async list(input: ValueListInput = {}): Promise<{ results: ValueSummary[]; count: number }> {
     const axis = input.axis === undefined ? undefined : validateAxis(input.axis);
     const limit = validateGhapLimit(input.limit ?? 20, 1, 100);
     const scope = validateScope(input.scope);
+    const evidence = input.evidence === undefined ? undefined : validateGhapLimit(input.evidence, 1, 100);
     if (!(await this.guard.exists(COLLECTION))) return { results: [], count: 0 };
     const newest = (projectFilter: Readonly<Record<string, string>>, n: number) =>
       this.records.scroll(COLLECTION, {
@@ -253,7 +263,40 @@ export class ValueService {
         .sort((a, b) => tier(a) - tier(b) || created(b).localeCompare(created(a)) || a.id.localeCompare(b.id))
         .slice(0, limit);
     }
-    const results = rows.map(toSummary);
+    const results = evidence === undefined ? rows.map(toSummary) : await this.withEvidence(rows, evidence);
     return { results, count: results.length };
   }
+
+  /** The stored member ids, and the text of the first `n` of them: one read by id per axis, no clustering. */
+  private async withEvidence(rows: readonly StoredRecord[], n: number): Promise<ValueSummaryWithEvidence[]> {
+    const wanted = new Map<Axis, Set<string>>();
+    for (const r of rows) {
+      const axis = r.payload.axis as Axis;
+      if (!(axis in AXIS_COLLECTIONS)) continue;
+      const ids = wanted.get(axis) ?? new Set<string>();
+      for (const id of memberIdsOf(r.payload).slice(0, n)) ids.add(id);
+      wanted.set(axis, ids);
+    }
+    const texts = new Map<string, string>();
+    for (const [axis, ids] of wanted) {
+      if (ids.size === 0 || !(await this.guard.exists(AXIS_COLLECTIONS[axis]))) continue;
+      for (const e of await this.records.get(AXIS_COLLECTIONS[axis], [...ids])) texts.set(`${axis}\n${e.id}`, e.text);
+    }
+    return rows.map((r) => {
+      const member_ids = memberIdsOf(r.payload);
+      const found = member_ids.slice(0, n).flatMap((id) => {
+        const text = texts.get(`${String(r.payload.axis)}\n${id}`);
+        return text === undefined ? [] : [{ id, text }];
+      });
+      return { ...toSummary(r), member_ids, evidence: found };
+    });
+  }
+}
+
+export interface ValueListInput {
+  axis?: string | undefined;
+  limit?: number | undefined;
+  scope?: string | undefined;
+  /** Include each value's member ids and the text of its first this many experiences (not a CALM parameter: the dashboard's). */
+  evidence?: number | undefined;
 }

@@ -14,6 +14,7 @@ export const codeRoutes: ApiRoute[] = [
     handler: (app, { query }) =>
       app.git.churnHotspots({
         repo_path: text(query, 'repo_path'), days: num(query, 'days'), limit: num(query, 'limit'), min_changes: num(query, 'min_changes'),
+        author_commits: true,
       }),
   },
   {

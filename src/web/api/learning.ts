@@ -3,6 +3,9 @@ import { projectAxis } from '../../services/learning/projection.js';
 import type { ApiRoute } from './route.js';
 import { num, text } from './route.js';
 
+/** Experiences shown with each listed value (as many as the page used to ask `cluster-members` for). */
+export const VALUE_EVIDENCE = 50;
+
 export const learningRoutes: ApiRoute[] = [
   { method: 'GET', path: '/api/ghap/active', handler: async (app) => ({ active: await app.ghap.activeEntry() }) },
   {
@@ -18,6 +21,11 @@ export const learningRoutes: ApiRoute[] = [
     path: '/api/cluster-members/:cluster_id',
     handler: (app, { params, query }) => app.clusters.getClusterMembers({ cluster_id: params.cluster_id!, limit: num(query, 'limit') }),
   },
-  { method: 'GET', path: '/api/values', handler: (app, { query }) => app.values.list({ axis: text(query, 'axis'), limit: num(query, 'limit') }) },
+  {
+    method: 'GET',
+    path: '/api/values',
+    // the evidence stored with each value (its experiences when validated), so opening one needs no request
+    handler: (app, { query }) => app.values.list({ axis: text(query, 'axis'), limit: num(query, 'limit'), evidence: VALUE_EVIDENCE }),
+  },
   { method: 'GET', path: '/api/values/:id', handler: (app, { params }) => app.values.get(params.id!) },
 ];

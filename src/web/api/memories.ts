@@ -13,13 +13,20 @@ const filters = (query: URLSearchParams) => ({
   until: text(query, 'until'),
 });
 
+/** Enough of each memory's content for a list row; the rest is one `GET /api/memories/:id` away. */
+export const LIST_CONTENT_PREVIEW = 300;
+
 export const memoryRoutes: ApiRoute[] = [
   {
     method: 'GET',
     path: '/api/memories',
-    // counting every match costs a scan at 100k memories: the page asks for `total=1` once, not on every scroll
+    // counting every match costs a scan at 100k memories: the page asks for `total=1` once, not on every scroll;
+    // `cursor` (the previous page's `next_cursor`) continues without skipping over `offset` rows
     handler: (app, { query }) =>
-      app.memory.list({ ...filters(query), limit: num(query, 'limit'), offset: num(query, 'offset'), include_total: flag(query, 'total') }),
+      app.memory.list({
+        ...filters(query), limit: num(query, 'limit'), offset: num(query, 'offset'), cursor: text(query, 'cursor'),
+        include_total: flag(query, 'total'), content_preview: LIST_CONTENT_PREVIEW,
+      }),
   },
   {
     method: 'GET',

@@ -1,12 +1,12 @@
 // Code and git: what is indexed per project and language (and when), then per repository the files
 // that change most, by commits and authors, as a chart and a table.
 import type { ChartConfiguration } from 'chart.js';
-import { useEffect, useMemo, useState } from 'preact/hooks';
-import { api, qs } from '../api';
+import { useMemo, useState } from 'preact/hooks';
+import { qs } from '../api';
 import { ChartView, Empty, ErrorNote, Panel, Picker } from '../components';
 import { clusterColor, shortDate } from '../format';
 import { useApi } from '../hooks';
-import type { AuthorStats, CodeOverview, Hotspot } from '../types';
+import type { CodeOverview, Hotspot } from '../types';
 
 const CHURN_DAYS = [30, 90, 365, 3650];
 
@@ -29,21 +29,18 @@ function Indexed({ data }: { data: CodeOverview }) {
   );
 }
 
-/** One stacked bar per file: its commits split by author (the API names a file's authors; counts come from get_code_authors). */
-function churnConfig(hotspots: Hotspot[], authorsByFile: Record<string, AuthorStats[]>): ChartConfiguration {
-  const names = [...new Set(hotspots.flatMap((h) => h.authors))];
-  const known = hotspots.every((h) => authorsByFile[h.path]);
+/** One stacked bar per file: its commits in the period, split by author (the churn answer counts them). */
+function churnConfig(hotspots: Hotspot[]): ChartConfiguration {
+  const names = [...new Set(hotspots.flatMap((h) => h.author_commits.map((a) => a.author)))];
   return {
     type: 'bar',
     data: {
       labels: hotspots.map((h) => h.path),
-      datasets: known
-        ? names.map((name, i) => ({
-          label: name,
-          data: hotspots.map((h) => authorsByFile[h.path]!.find((a) => a.author === name)?.commit_count ?? 0),
-          backgroundColor: clusterColor(i),
-        }))
-        : [{ label: 'commits', data: hotspots.map((h) => h.commit_count), backgroundColor: clusterColor(0) }],
+      datasets: names.map((name, i) => ({
+        label: name,
+        data: hotspots.map((h) => h.author_commits.find((a) => a.author === name)?.commit_count ?? 0),
+        backgroundColor: clusterColor(i),
+      })),
     },
     options: {
       indexAxis: 'y',
@@ -53,28 +50,14 @@ function churnConfig(hotspots: Hotspot[], authorsByFile: Record<string, AuthorSt
   };
 }
 
+/** `Ada (75%), Bob (25%)`: each author's share of the file's commits in the period. */
+const authorShares = (h: Hotspot): string =>
+  h.author_commits.map((a) => `${a.author} (${Math.round((a.commit_count / h.commit_count) * 1000) / 10}%)`).join(', ');
+
 function Churn({ repo }: { repo: string }) {
   const [days, setDays] = useState(90);
   const { data, error, loading } = useApi<{ hotspots: Hotspot[]; days: number }>(`/api/git/churn${qs({ repo_path: repo, days, limit: 15 })}`);
-  const [authors, setAuthors] = useState<Record<string, AuthorStats[]>>({});
-  const [authorError, setAuthorError] = useState<string>();
-  useEffect(() => {
-    if (!data) return;
-    let live = true;
-    setAuthorError(undefined);
-    Promise.all(
-      data.hotspots.map((h) =>
-        fetchAuthors(repo, h.path).then((a) => [h.path, a] as const),
-      ),
-    ).then(
-      (pairs) => live && setAuthors(Object.fromEntries(pairs)),
-      (e: Error) => live && setAuthorError(e.message),
-    );
-    return () => {
-      live = false;
-    };
-  }, [data, repo]);
-  const config = useMemo(() => (data && data.hotspots.length ? churnConfig(data.hotspots, authors) : undefined), [data, authors]);
+  const config = useMemo(() => (data && data.hotspots.length ? churnConfig(data.hotspots) : undefined), [data]);
   return (
     <div class="stack">
       <label class="field" style={{ maxWidth: '220px' }}>
@@ -83,7 +66,7 @@ function Churn({ repo }: { repo: string }) {
           {CHURN_DAYS.map((d) => <option key={d} value={String(d)}>last {d} days</option>)}
         </select>
       </label>
-      <ErrorNote message={error ?? authorError} />
+      <ErrorNote message={error} />
       {loading && !data ? <p class="muted">Reading git history…</p> : null}
       {data && data.hotspots.length === 0 ? <Empty>No file changed in the last {data.days} days.</Empty> : null}
       {config && data ? (
@@ -98,10 +81,7 @@ function Churn({ repo }: { repo: string }) {
                     <td><code>{h.path}</code></td>
                     <td class="num">{h.commit_count}</td>
                     <td class="num">+{h.total_insertions} −{h.total_deletions}</td>
-                    <td>
-                      {(authors[h.path] ?? h.authors.map((a) => ({ author: a }) as AuthorStats))
-                        .map((a) => (a.percentage !== undefined ? `${a.author} (${a.percentage}%)` : a.author)).join(', ')}
-                    </td>
+                    <td>{authorShares(h)}</td>
                     <td>{shortDate(h.last_changed)}</td>
                   </tr>
                 ))}
@@ -112,10 +92,6 @@ function Churn({ repo }: { repo: string }) {
       ) : null}
     </div>
   );
-}
-
-async function fetchAuthors(repo: string, path: string): Promise<AuthorStats[]> {
-  return (await api<{ authors: AuthorStats[] }>(`/api/git/authors${qs({ repo_path: repo, path })}`)).authors;
 }
 
 export function CodeView() {

@@ -176,21 +176,15 @@ function Clusters() {
   );
 }
 
+/** The experiences the value was validated on, as the values list carries them (no request when it opens). */
 function Evidence({ value }: { value: ValueItem }) {
-  const [members, setMembers] = useState<{ id: string; text: string }[] | undefined>(value.evidence);
-  const [error, setError] = useState<string>();
-  const load = (e: Event) => {
-    if (!(e.currentTarget as HTMLDetailsElement).open || members) return;
-    api<{ members: { id: string; text: string }[] }>(`/api/cluster-members/${encodeURIComponent(value.cluster_id)}?limit=50`).then(
-      (d) => setMembers(d.members),
-      (err: Error) => setError(err.message),
-    );
-  };
+  const total = value.member_count ?? value.member_ids.length;
   return (
-    <details onToggle={load}>
-      <summary>Evidence: {value.member_count ?? members?.length ?? '?'} experiences in {value.cluster_id}</summary>
-      <ErrorNote message={error} />
-      {members ? <ul class="plain evidence">{members.map((m) => <li key={m.id}>{m.text}</li>)}</ul> : error ? null : <p class="muted">Loading…</p>}
+    <details>
+      <summary>Evidence: {total} experiences in {value.cluster_id}</summary>
+      {value.evidence.length === 0 && total > 0 ? <p class="muted">The experiences behind this value are no longer stored.</p> : null}
+      {value.evidence.length > 0 ? <ul class="plain evidence">{value.evidence.map((m) => <li key={m.id}>{m.text}</li>)}</ul> : null}
+      {value.evidence.length < total ? <p class="muted">Showing {value.evidence.length} of {total}, closest to the cluster's centre first.</p> : null}
     </details>
   );
 }

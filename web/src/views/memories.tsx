@@ -1,11 +1,11 @@
-// Memories: browse (server-side pages in a virtualised list), search in each mode with scores, filter,
+// Memories: browse (server-side pages in a virtualised list, keyset-paged by cursor), search in each mode with scores, filter,
 // edit importance and tags, delete after a confirmation.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { MEMORY_CATEGORIES, SEARCH_MODES } from '../../../src/services/validation';
 import { api, qs } from '../api';
 import { Badge, Dialog, Empty, ErrorNote, Panel } from '../components';
 import { score, shortDate } from '../format';
-import type { MemoryDetail, MemoryPage, MemorySummary } from '../types';
+import type { MemoryPage, MemorySummary } from '../types';
 import { VirtualList } from '../virtual-list';
 
 const PAGE = 100;
@@ -50,32 +50,51 @@ export function MemoriesView() {
   const [error, setError] = useState<string>();
   const [loading, setLoading] = useState(true);
   const [notice, setNotice] = useState<string>();
-  const [contents, setContents] = useState<Record<string, string>>({});
   const [editing, setEditing] = useState<MemorySummary>();
   const [deleting, setDeleting] = useState<MemorySummary>();
   const generationRef = useRef(0);
   const pagesAsked = useRef(new Set<number>());
-  const contentAsked = useRef(new Set<string>());
+  /** Where page N starts: the previous page's next_cursor and the id of its last row. */
+  const starts = useRef(new Map<number, { cursor: string; lastId: string }>());
+  /** Pages in view whose previous page is still loading. */
+  const waiting = useRef(new Set<number>());
+  /** A page came back without a next_cursor: nothing follows it. */
+  const ended = useRef(false);
   const rowHeight = useRowHeight();
   const searching = filters.query.trim() !== '';
 
   const loadPage = useCallback(
-    (page: number, gen: number) => {
+    function load(page: number, gen: number): void {
       if (pagesAsked.current.has(page)) return;
+      const start = starts.current.get(page);
+      // the page before is on its way: its next_cursor will start this one
+      if (page > 0 && !start && pagesAsked.current.has(page - 1) && !ended.current) {
+        waiting.current.add(page);
+        return;
+      }
       pagesAsked.current.add(page);
+      // keyset paging continues after the previous page's last row; a page reached by a jump (no cursor yet) goes by offset.
       // counting every match is a scan: only the first page asks for the total
-      api<MemoryPage>(`/api/memories${qs({ ...filterParams(filters), limit: PAGE, offset: page * PAGE, total: page === 0 ? 1 : undefined })}`).then(
+      const where = start ? { cursor: start.cursor } : { offset: page * PAGE };
+      api<MemoryPage>(`/api/memories${qs({ ...filterParams(filters), limit: PAGE, ...where, total: page === 0 ? 1 : undefined })}`).then(
         (data) => {
           if (gen !== generationRef.current) return;
           setRows((prev) => {
             const next = prev.slice();
-            data.results.forEach((m, i) => (next[page * PAGE + i] = m));
-            // without a total, one more page may follow a full one
-            if (data.total === undefined && data.results.length === PAGE && next.length === (page + 1) * PAGE) next.length += 1;
+            // after a delete the rows have moved up by one: a cursor page goes right after the row it continues
+            const after = start ? next.findIndex((m) => m?.id === start.lastId) : -1;
+            const at = after >= 0 ? after + 1 : page * PAGE;
+            data.results.forEach((m, i) => (next[at + i] = m));
+            // without a total, one more page may follow
+            if (data.total === undefined && data.next_cursor && next.length === at + data.results.length) next.length += 1;
             return next;
           });
           if (data.total !== undefined) setTotal(data.total);
           setLoading(false);
+          const last = data.results.at(-1);
+          if (data.next_cursor && last) starts.current.set(page + 1, { cursor: data.next_cursor, lastId: last.id });
+          else ended.current = true;
+          if (waiting.current.delete(page + 1) && data.next_cursor) load(page + 1, gen);
         },
         (e: Error) => {
           pagesAsked.current.delete(page);
@@ -93,6 +112,9 @@ export function MemoriesView() {
   useEffect(() => {
     const gen = ++generationRef.current;
     pagesAsked.current = new Set();
+    starts.current = new Map();
+    waiting.current = new Set();
+    ended.current = false;
     setRows([]);
     setTotal(undefined);
     setError(undefined);
@@ -120,18 +142,8 @@ export function MemoriesView() {
   const onRange = useCallback(
     (first: number, last: number) => {
       if (!searching) for (let p = Math.floor(first / PAGE); p <= Math.floor(last / PAGE); p++) loadPage(p, generationRef.current);
-      // list pages carry no content: fetch it for the rows in view only
-      for (let i = first; i <= last; i++) {
-        const m = rows[i];
-        if (!m || m.content !== undefined || contentAsked.current.has(m.id)) continue;
-        contentAsked.current.add(m.id);
-        api<MemoryDetail>(`/api/memories/${encodeURIComponent(m.id)}`).then(
-          (d) => setContents((c) => ({ ...c, [m.id]: d.content })),
-          () => contentAsked.current.delete(m.id),
-        );
-      }
     },
-    [searching, loadPage, rows],
+    [searching, loadPage],
   );
 
   const submit = (e: Event) => {
@@ -225,14 +237,13 @@ export function MemoriesView() {
             row={(i) => {
               const m = rows[i];
               if (!m) return <div class="memory muted">Loading…</div>;
-              return <MemoryRow memory={m} content={m.content ?? contents[m.id]} onEdit={() => setEditing(m)} onDelete={() => setDeleting(m)} />;
+              return <MemoryRow memory={m} onEdit={() => setEditing(m)} onDelete={() => setDeleting(m)} />;
             }}
           />
         ) : null}
       </Panel>
       <EditDialog
         memory={editing}
-        content={editing ? editing.content ?? contents[editing.id] : undefined}
         onClose={() => setEditing(undefined)}
         onSaved={(m, change) => {
           replaceRow(m.id, change);
@@ -242,7 +253,6 @@ export function MemoriesView() {
       />
       <DeleteDialog
         memory={deleting}
-        content={deleting ? deleting.content ?? contents[deleting.id] : undefined}
         onClose={() => setDeleting(undefined)}
         onDeleted={(m) => {
           replaceRow(m.id, null);
@@ -255,11 +265,14 @@ export function MemoriesView() {
   );
 }
 
-function MemoryRow({ memory: m, content, onEdit, onDelete }: { memory: MemorySummary; content: string | undefined; onEdit: () => void; onDelete: () => void }) {
-  const snippet = (content ?? m.id).slice(0, 60);
+/** The memory's text as the list carries it: search results in full, list rows the first 300 characters. */
+const shownContent = (m: MemorySummary): string => (m.content === undefined ? m.id : m.truncated ? `${m.content}…` : m.content);
+
+function MemoryRow({ memory: m, onEdit, onDelete }: { memory: MemorySummary; onEdit: () => void; onDelete: () => void }) {
+  const snippet = (m.content ?? m.id).slice(0, 60);
   return (
     <article class="memory" data-memory-id={m.id}>
-      <p class="content">{content ?? <span class="muted">Loading content…</span>}</p>
+      <p class="content">{shownContent(m)}</p>
       <div class="meta">
         <Badge tone="info">{m.category}</Badge>
         <span>importance {m.importance.toFixed(2)}</span>
@@ -275,9 +288,8 @@ function MemoryRow({ memory: m, content, onEdit, onDelete }: { memory: MemorySum
   );
 }
 
-function EditDialog({ memory, content, onClose, onSaved }: {
+function EditDialog({ memory, onClose, onSaved }: {
   memory: MemorySummary | undefined;
-  content: string | undefined;
   onClose: () => void;
   onSaved: (m: MemorySummary, change: Partial<MemorySummary>) => void;
 }) {
@@ -313,7 +325,7 @@ function EditDialog({ memory, content, onClose, onSaved }: {
   return (
     <Dialog open={memory !== undefined} title="Edit memory" onClose={onClose}>
       <form class="stack" onSubmit={save}>
-        <p class="muted">{content ?? memory?.id}</p>
+        <p class="muted">{memory ? shownContent(memory) : null}</p>
         <label class="field">
           Importance (0 to 1)
           <input name="importance" type="number" min="0" max="1" step="0.05" value={importance} onInput={(e) => setImportance(e.currentTarget.value)} />
@@ -332,9 +344,8 @@ function EditDialog({ memory, content, onClose, onSaved }: {
   );
 }
 
-function DeleteDialog({ memory, content, onClose, onDeleted }: {
+function DeleteDialog({ memory, onClose, onDeleted }: {
   memory: MemorySummary | undefined;
-  content: string | undefined;
   onClose: () => void;
   onDeleted: (m: MemorySummary) => void;
 }) {
@@ -353,7 +364,7 @@ function DeleteDialog({ memory, content, onClose, onDeleted }: {
       setBusy(false);
     }
   };
-  const text = useMemo(() => content ?? memory?.id, [content, memory]);
+  const text = useMemo(() => (memory ? shownContent(memory) : ''), [memory]);
   return (
     <Dialog open={memory !== undefined} title="Delete this memory?" onClose={onClose}>
       <div class="stack">
