@@ -54,6 +54,14 @@ module.exports = {
     ...layerRule('embedding-below-services', 'Embedders know no service, no composition root, no adapter, no store and no configuration.', EMBEDDING, `${ADAPTERS}|${APP}|${SERVICES}|${STORE}|${CONFIG}`),
     ...layerRule('services-below-app', 'Services are built by src/app.ts; they never import it or an adapter.', SERVICES, `${ADAPTERS}|${APP}`),
     ...layerRule('one-composition-root', 'Only src/app.ts picks and builds a record store backend.', SERVICES, '^src/store/records/(sqlite-vec|qdrant)/(index|store)\\.ts$'),
+    ...layerRule(
+      'backends-behind-the-record-store',
+      'Services and adapters reach a backend through the RecordStore and its capabilities. A backend folder shows them only ' +
+        'sqlite-vec/describe.ts (what a database file holds, for backups) and, for `calm import-calm` reading CALM\'s own Qdrant ' +
+        'server as a source, qdrant/client.ts and qdrant/ids.ts.',
+      `${SERVICES}|${ADAPTERS}`,
+      '^src/store/records/(sqlite-vec/(?!describe\\.ts$)|qdrant/(?!(client|ids)\\.ts$))',
+    ),
     ...layerRule('services-get-settings-not-config', 'Services are handed the paths and settings they use by src/app.ts, not the whole CalmConfig.', SERVICES, CONFIG),
     ...layerRule('app-below-adapters', 'The composition root imports no adapter.', APP, ADAPTERS),
     ...layerRule('hooks-not-cli', 'Hooks are short processes: they share code with the CLI through the layers below, not by importing it.', '^src/hooks/', '^src/cli/'),

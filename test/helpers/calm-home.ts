@@ -217,7 +217,7 @@ export async function writeCalmBackup(home: string, url: string, name: string): 
   const rand = prng(11);
   const dir = join(home, 'backups', `${name}.qdrant`);
   mkdirSync(dir, { recursive: true });
-  const { QdrantSnapshotClient } = await import('../../src/services/backup/qdrant-snapshots.js');
+  const { QdrantSnapshotClient } = await import('../../src/store/records/qdrant/snapshots.js');
   const snaps = new QdrantSnapshotClient(url);
   const collections: [string, CalmPoint[]][] = [
     ['memories', [{ id: BACKUP_MEMORY.id, payload: BACKUP_MEMORY }, { id: MEMORY_ID, payload: memories[0]! }]],

@@ -13,7 +13,7 @@ import { loadConfig } from '../../src/config.js';
 import type { App } from '../../src/app.js';
 import { createBackup } from '../../src/services/backup/create.js';
 import { QdrantBackupSource } from '../../src/services/backup/qdrant-source.js';
-import { QdrantSnapshotClient } from '../../src/services/backup/qdrant-snapshots.js';
+import { QdrantSnapshotClient } from '../../src/store/records/qdrant/snapshots.js';
 import { SqliteBackupSource } from '../../src/services/backup/sqlite-source.js';
 import { verifyBackup } from '../../src/services/backup/verify.js';
 import { hashEmbed } from '../../src/embedding/hash.js';

@@ -8,10 +8,9 @@ import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CalmError } from '../../errors.js';
 import { COLLECTIONS } from '../../store/records/collections.js';
-import type { RecordStore } from '../../store/records/record-store.js';
+import type { RecordStore, SnapshotCapability } from '../../store/records/record-store.js';
 import { type ImportDeps, exportRecords, importRecords } from './export-import.js';
 import type { Manifest, ManifestCollection, NotIncluded } from './manifest.js';
-import type { QdrantSnapshotClient } from './qdrant-snapshots.js';
 import type { BackupSource, CaptureResult, SourceRestoreReport, VerifyProblem } from './source.js';
 
 const KNOWN: readonly string[] = Object.values(COLLECTIONS);
@@ -34,11 +33,12 @@ export class QdrantBackupSource implements BackupSource {
   readonly name = 'qdrant' as const;
 
   /**
-   * `records` is the Qdrant RecordStore, for the JSONL export and the JSONL fallback of a restore;
-   * without one (no store yet), the export is reported as not included.
+   * `client` is the Qdrant record store's snapshot capability; `store` is that RecordStore, for the
+   * JSONL export and the JSONL fallback of a restore; without one (no store yet), the export is
+   * reported as not included.
    */
   constructor(
-    private readonly client: QdrantSnapshotClient,
+    private readonly client: SnapshotCapability,
     private readonly store?: ImportDeps,
   ) {}
 

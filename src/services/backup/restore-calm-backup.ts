@@ -17,7 +17,6 @@
 import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CalmError } from '../../errors.js';
-import { createQdrantClient } from '../../store/records/qdrant/client.js';
 import { daemonStatus, isProcessAlive } from '../daemon.js';
 import { type ImportCalmResult, type ImportTarget, importCalm } from '../import-calm.js';
 import type { FullBackupSettings } from '../settings.js';
@@ -27,7 +26,7 @@ import { stagingDir } from './catalog.js';
 import { createBackup } from './create.js';
 import { sha256File } from './manifest.js';
 import type { RestoreResult } from './restore-result.js';
-import { qdrantClient } from './sources.js';
+import { qdrantSnapshots } from './sources.js';
 import { SQLITE_FILE, SqliteBackupSource } from './sqlite-source.js';
 import { describeProblems } from './verify.js';
 
@@ -71,7 +70,8 @@ export async function restoreCalmBackup(config: FullBackupSettings, name: string
   }
   const upload = options.skipQdrant ? [] : wanted;
   if (options.skipQdrant) for (const c of wanted) notIncluded.push({ what: `snapshot of ${c}`, reason: '--skip-qdrant' });
-  const snapshots = qdrantClient(config);
+  // the configured Qdrant server reads CALM's snapshots for the import (the store itself stays embedded)
+  const snapshots = qdrantSnapshots(config);
   let existing: string[] = [];
   if (upload.length > 0) {
     try {
@@ -93,11 +93,10 @@ export async function restoreCalmBackup(config: FullBackupSettings, name: string
 
   const staging = stagingDir(config);
   const temps: string[] = [];
-  const client = await createQdrantClient({ url: config.qdrantUrl, apiKey: config.qdrantApiKey || undefined });
   // temporary collections of restores that were killed
   for (const c of existing) {
     const pid = /^calm-restore-(\d+)-/.exec(c)?.[1];
-    if (pid && !isProcessAlive(Number(pid))) await client.deleteCollection(c).catch(() => undefined);
+    if (pid && !isProcessAlive(Number(pid))) await snapshots.deleteCollection(c).catch(() => undefined);
   }
   let imported: ImportCalmResult;
   try {
@@ -124,7 +123,7 @@ export async function restoreCalmBackup(config: FullBackupSettings, name: string
     throw e;
   } finally {
     rmSync(staging, { recursive: true, force: true });
-    for (const t of temps) await client.deleteCollection(t).catch(() => undefined);
+    for (const t of temps) await snapshots.deleteCollection(t).catch(() => undefined);
   }
   const daemon = daemonStatus(config);
   return {

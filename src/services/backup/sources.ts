@@ -1,13 +1,24 @@
-/** @module Which sources make up a backup for a backend; with Qdrant, the JSONL export reads through the Qdrant record store. */
-import type { FullBackupSettings, QdrantSettings } from '../settings.js';
+/**
+ * @module Which sources make up a backup for a backend. With Qdrant, the snapshots are the Qdrant
+ * record store's snapshot capability and the JSONL export reads through that store.
+ */
+import { CalmError } from '../../errors.js';
+import type { RecordStore, SnapshotCapability } from '../../store/records/record-store.js';
+import type { FullBackupSettings } from '../settings.js';
 import type { ImportDeps } from './export-import.js';
 import { QdrantBackupSource } from './qdrant-source.js';
-import { QdrantSnapshotClient } from './qdrant-snapshots.js';
 import type { BackupSource } from './source.js';
 import { SqliteBackupSource } from './sqlite-source.js';
 
-export function qdrantClient(config: QdrantSettings): QdrantSnapshotClient {
-  return new QdrantSnapshotClient(config.qdrantUrl, config.qdrantApiKey ? { apiKey: config.qdrantApiKey } : {});
+/** A record store's snapshot capability; a backend without one is refused clearly, not half-used. */
+export function snapshotsOf(records: RecordStore): SnapshotCapability {
+  if (!records.snapshots) throw new CalmError('internal_error', `The ${records.backend} record store cannot take collection snapshots`);
+  return records.snapshots;
+}
+
+/** The snapshots of the Qdrant server calm is configured for (CALM_QDRANT_URL). */
+export function qdrantSnapshots(config: Pick<FullBackupSettings, 'stores'>): SnapshotCapability {
+  return snapshotsOf(config.stores.qdrant().records);
 }
 
 export function backupSources(
@@ -17,5 +28,6 @@ export function backupSources(
 ): BackupSource[] {
   const sqlite = new SqliteBackupSource(config.paths.database);
   if (backend !== 'qdrant') return [sqlite];
-  return [sqlite, new QdrantBackupSource(qdrantClient(config), qdrantStore ?? config.stores.qdrant())];
+  const store = config.stores.qdrant();
+  return [sqlite, new QdrantBackupSource(snapshotsOf(store.records), qdrantStore ?? store)];
 }

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { CalmError } from '../../errors.js';
 import { type Db, openDatabase, schemaVersion, tableCounts } from '../../store/db.js';
+import { describeEmbeddedCollections } from '../../store/records/sqlite-vec/describe.js';
 import type { Manifest, ManifestCollection } from './manifest.js';
 import type { BackupSource, CaptureResult, SourceRestoreReport, VerifyProblem } from './source.js';
 
@@ -30,25 +31,13 @@ export interface DatabaseDescription {
   readonly collections: ManifestCollection[];
 }
 
-/** Schema version, row counts of every table, and per collection its embedder, records and vectors. */
+/** Schema version, row counts of every table, and per collection its embedder, records and vectors (as the embedded backend describes them). */
 export function describeDatabase(db: Db): DatabaseDescription {
-  const read = db.transaction(() => {
-    const hasCollections = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'record_collections'").get();
-    const rows = hasCollections
-      ? (db.prepare('SELECT name, embedder, dim, vec_table FROM record_collections ORDER BY name').all() as {
-          name: string; embedder: string; dim: number; vec_table: string;
-        }[])
-      : [];
-    const collections = rows.map((r): ManifestCollection => ({
-      name: r.name,
-      embedder: r.embedder,
-      dim: r.dim,
-      count: (db.prepare('SELECT COUNT(*) AS n FROM records WHERE collection = ?').get(r.name) as { n: number }).n,
-      vectors: (db.prepare(`SELECT COUNT(*) AS n FROM "${r.vec_table}"`).get() as { n: number }).n,
-      source: 'sqlite',
-    }));
-    return { schemaVersion: schemaVersion(db), tables: tableCounts(db), collections };
-  });
+  const read = db.transaction(() => ({
+    schemaVersion: schemaVersion(db),
+    tables: tableCounts(db),
+    collections: describeEmbeddedCollections(db).map((c): ManifestCollection => ({ ...c, source: 'sqlite' })),
+  }));
   return read.deferred(); // one read transaction: counts of one instant
 }
 

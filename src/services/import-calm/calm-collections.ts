@@ -12,6 +12,7 @@
 import type { QdrantClient } from '@qdrant/js-client-rest';
 import { renderAxisText } from '../ghap/axes.js';
 import { AXIS_COLLECTIONS, type Axis, type Lesson, type OutcomeStatus, type RootCause } from '../ghap/model.js';
+// CALM's server is a source to read, not calm's store; its points keep the record id under the key calm's Qdrant layout took from CALM
 import { ORIGINAL_ID_KEY } from '../../store/records/qdrant/ids.js';
 import { memoryCreatedTs } from '../memory-time.js';
 import { calmTimeToIso } from './calm-time.js';

@@ -89,8 +89,32 @@ export interface ConsistencyReport {
   readonly keywordIndexMismatch: number;
 }
 
+/**
+ * What backups need from a backend whose records live in a server of its own (Qdrant), rather than in
+ * calm's database file (which the SQLite backup copies whole): whole collections saved and recovered
+ * in the server's own snapshot format. Names are the server's collection names, calm's or not.
+ */
+export interface SnapshotCapability {
+  /** Every collection on the server (calm's, CALM's, scratch ones). */
+  listCollections(): Promise<string[]>;
+  /** Points in a collection, as the server counts them. */
+  pointsCount(collection: string): Promise<number>;
+  /** Snapshots `collection` into `file` (owner-only), checked against the server's checksum; a damaged download is deleted. */
+  snapshotTo(collection: string, file: string): Promise<{ size: number; sha256: string }>;
+  /** Recovers `collection` from a snapshot file; the server checks `sha256` and refuses a damaged file. */
+  uploadSnapshot(collection: string, file: string, sha256: string): Promise<void>;
+  /** Deletes a whole collection, calm's or not: only for the scratch collections a restore recovered into. */
+  deleteCollection(collection: string): Promise<void>;
+}
+
 export interface RecordStore {
   readonly backend: 'embedded' | 'qdrant';
+  /**
+   * Present when the backend's records live outside calm's database file and it can snapshot them
+   * (Qdrant). The embedded backend has none: its records are in the file the SQLite backup copies, and
+   * sqlite-vec/describe.ts says what a copy holds. Export needs no capability: it reads through `scroll`.
+   */
+  readonly snapshots?: SnapshotCapability;
 
   /**
    * Creates the collection for this embedder, or checks that the existing one was built by it.

@@ -4,7 +4,8 @@
  * a file: client.ts (connection, errors), api.ts (the calls, paged and chunked), ids.ts (record id →
  * UUIDv5 point id), layout.ts (hidden payload keys, payload indexes), records.ts (point → record),
  * vectors.ts (the exact vector in the payload), filter-to-qdrant.ts (filters), keyword.ts (BM25 over
- * a full-text index), ordering.ts (scroll order), reembed.ts (shadow collection and its commit).
+ * a full-text index), ordering.ts (scroll order), reembed.ts (shadow collection and its commit),
+ * snapshots.ts (collection snapshots, the backup capability).
  *
  * Nothing is cached between calls: several processes (and machines) share one server, so every call
  * reads the collection's metadata afresh.
@@ -17,7 +18,7 @@ import { embedderMismatch } from '../embedder-mismatch.js';
 import { type Filter, parseFilter } from '../filter.js';
 import type {
   CollectionInfo, CollectionSpec, CollectionWrite, ConsistencyReport, RecordInput, RecordStore, ReembedVector, ScoredRecord, ScrollOptions,
-  SearchOptions, StoredRecord,
+  SearchOptions, SnapshotCapability, StoredRecord,
 } from '../record-store.js';
 import { validateRecordBatch } from '../validate-batch.js';
 import { calmMeta, type LiveCollection, type Point, QdrantApi } from './api.js';
@@ -29,6 +30,7 @@ import { CREATED_KEY, HIDDEN_KEYS, payloadIndexes, shadowName, SHADOW_SUFFIX, TE
 import { cmp, compareKeys } from './ordering.js';
 import { payloadSelector, toRecord } from './records.js';
 import { ShadowReembedding } from './reembed.js';
+import { QdrantSnapshotClient } from './snapshots.js';
 import { decodeVector, encodeVector } from './vectors.js';
 
 function checkLimit(limit: number): void {
@@ -39,10 +41,16 @@ export class QdrantRecordStore implements RecordStore {
   readonly backend = 'qdrant' as const;
   private readonly api: QdrantApi;
   private readonly reembed: ShadowReembedding;
+  /** Collection snapshots, for backups (snapshots.ts). */
+  readonly snapshots: SnapshotCapability;
 
   constructor(conn: QdrantConnection) {
     this.api = new QdrantApi(conn);
     this.reembed = new ShadowReembedding(this.api);
+    this.snapshots = new QdrantSnapshotClient(conn.url, {
+      ...(conn.apiKey ? { apiKey: conn.apiKey } : {}),
+      ...(conn.timeoutMs !== undefined ? { timeoutMs: conn.timeoutMs } : {}),
+    });
   }
 
   get url(): string {

@@ -1,14 +1,17 @@
 /**
- * @module A small Qdrant REST client for collection snapshots, on plain `fetch`: create, download
- * (checking Qdrant's sha256), delete, and upload for recovery with `priority=snapshot` and the checksum,
- * so Qdrant rejects a damaged file and the snapshot, not a replica, becomes the source of truth.
- * Connection failures are `not_available` errors (the caller degrades); HTTP errors are `storage_error`s.
+ * @module The Qdrant backend's snapshot capability (record-store.ts `SnapshotCapability`): a small REST
+ * client on plain `fetch` for collection snapshots: create, download (checking Qdrant's sha256), delete,
+ * and upload for recovery with `priority=snapshot` and the checksum, so Qdrant rejects a damaged file and
+ * the snapshot, not a replica, becomes the source of truth. Streams files instead of buffering them,
+ * which the JS client cannot. Connection failures are `not_available` errors (the caller degrades);
+ * HTTP errors are `storage_error`s.
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream, openAsBlob } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { CalmError } from '../../errors.js';
+import { CalmError } from '../../../errors.js';
+import type { SnapshotCapability } from '../record-store.js';
 
 export interface SnapshotDescription {
   readonly name: string;
@@ -23,7 +26,7 @@ export interface QdrantClientOptions {
   readonly timeoutMs?: number;
 }
 
-export class QdrantSnapshotClient {
+export class QdrantSnapshotClient implements SnapshotCapability {
   private readonly base: string;
 
   constructor(
@@ -124,6 +127,11 @@ export class QdrantSnapshotClient {
     } finally {
       await this.deleteSnapshot(collection, snapshot.name).catch(() => undefined);
     }
+  }
+
+  /** Deletes a whole collection, calm's or not: only for the scratch collections a restore recovered a snapshot into. */
+  async deleteCollection(collection: string): Promise<void> {
+    await this.request('DELETE', `/collections/${encodeURIComponent(collection)}`);
   }
 
   /** Recovers a collection from a snapshot file: multipart upload, `priority=snapshot`, Qdrant checks the sha256. */
