@@ -233,7 +233,7 @@ try {
     rawInsert(RUNS + 2 * KNN_RUNS + 30 + i);
   }, 'MCP ping + raw KNN + raw insert', 2);
   await viaMcp('retrieve_memories semantic', KNN_RUNS, (i) => call('retrieve_memories', { query: query(i) }), (i) => rawKnn.all(qVectors[i]!), mcpFloor, 2,
-    'the server runs in a project (its cwd), so it searches that project\'s memories and all memories: two KNN');
+    'the server runs in a project (its cwd): one wide KNN, and a second, scoped one only when too few of the project\'s memories are among the best');
   await viaMcp('search_code semantic', KNN_RUNS, (i) => call('search_code', { query: query(i) }), (i) => rawCodeKnn.all(qVectors[i]!), mcpFloor, 2);
   const serverRss = peakRssMb(transport.pid ?? undefined);
   await client.close();
