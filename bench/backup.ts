@@ -16,13 +16,13 @@ import { performance } from 'node:perf_hooks';
 import { createApp } from '../src/app.js';
 import { createAppSettings } from '../src/app-settings.js';
 import { loadConfig } from '../src/config.js';
-import { hashEmbed } from '../src/embedding/hash.js';
 import { createBackup } from '../src/services/backup/create.js';
 import { restoreBackup } from '../src/services/backup/restore.js';
 import { SqliteBackupSource } from '../src/services/backup/sqlite-source.js';
 import { verifyBackup } from '../src/services/backup/verify.js';
 import { openDatabase } from '../src/store/db.js';
 import { median as medianOf, record } from './report.js';
+import { seedSyntheticMemories } from './seed-memories.js';
 
 const N = process.argv.includes('--quick') ? 10_000 : 100_000;
 const RUNS = 3;
@@ -40,18 +40,8 @@ async function median(label: string, fn: (run: number) => Promise<void> | void):
 try {
   process.stdout.write(`Inserting ${N.toLocaleString()} memories... `);
   const app = createApp(config);
-  await app.records.ensureCollection('memories', { embedder: 'hash-v1', dim: 384 });
   const t0 = performance.now();
-  for (let start = 0; start < N; start += 1000) {
-    await app.records.upsert(
-      'memories',
-      Array.from({ length: Math.min(1000, N - start) }, (_, i) => {
-        const n = start + i;
-        const content = `memory ${n}: the ${n % 97} service retries ${n % 13} times before giving up on ${n % 7} hosts`;
-        return { id: `m${n}`, text: content, payload: { content, category: 'fact', importance: (n % 10) / 10, tags: [`t${n % 5}`], created_at: new Date(n).toISOString() }, vector: hashEmbed(content) };
-      }),
-    );
-  }
+  await seedSyntheticMemories(app, N);
   app.db.pragma('wal_checkpoint(TRUNCATE)');
   await app.close();
   const dbFile = config.paths.database;

@@ -15,10 +15,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { hashEmbed } from '../src/embedding/hash.js';
 import { startHttpServer } from '../src/mcp/http.js';
-import { CREATED_TS_KEY, memoryCreatedTs } from '../src/services/memory-time.js';
-import { MEMORY_CATEGORIES } from '../src/services/validation.js';
+import { seedSyntheticMemories } from './seed-memories.js';
 
 const N = process.argv.includes('--quick') ? 10_000 : 100_000;
 const RUNS = 15;
@@ -42,24 +40,8 @@ async function median(url: string): Promise<number> {
 const app = createApp(loadConfig(env));
 try {
   process.stdout.write(`Inserting ${N.toLocaleString('en-US')} memories... `);
-  await app.records.ensureCollection('memories', { embedder: 'hash-v1', dim: 384 });
   const t0 = performance.now();
-  const epoch = Date.parse('2025-01-01T00:00:00Z');
-  for (let start = 0; start < N; start += 1000) {
-    await app.records.upsert(
-      'memories',
-      Array.from({ length: Math.min(1000, N - start) }, (_, i) => {
-        const n = start + i;
-        const content = `memory ${n}: the ${n % 97} service retries ${n % 13} times before giving up on ${n % 7} hosts`;
-        const created_at = new Date(epoch + n * 60_000).toISOString();
-        const payload = {
-          content, category: MEMORY_CATEGORIES[n % MEMORY_CATEGORIES.length], importance: (n % 10) / 10, tags: [`t${n % 5}`], created_at,
-          [CREATED_TS_KEY]: memoryCreatedTs(created_at),
-        };
-        return { id: `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`, text: content, payload, vector: hashEmbed(content) };
-      }),
-    );
-  }
+  await seedSyntheticMemories(app, N);
   console.log(`${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
 
   const server = await startHttpServer(app, { host: '127.0.0.1', port: 0, log: () => undefined });
