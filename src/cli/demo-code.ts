@@ -48,8 +48,8 @@ function git(cwd: string, args: string[], author = 'calm demo'): void {
   });
 }
 
-export async function codeTour(app: App, say: (line?: string) => void): Promise<void> {
-  const code = join(app.settings.paths.home, 'demo-project');
+export async function codeTour(app: App, workDir: string, say: (line?: string) => void): Promise<void> {
+  const code = join(workDir, 'demo-project');
   write(code, FILES);
   const indexed = await app.code.index({ directory: code, project: 'demo' });
   say(`index_codebase → ${indexed.files_indexed} files, ${indexed.units_indexed} units (functions, classes, methods, constants)`);
@@ -58,7 +58,7 @@ export async function codeTour(app: App, say: (line?: string) => void): Promise<
   const found = await app.code.search({ query: 'password check', search_mode: 'hybrid', limit: 1 });
   for (const r of found.results) say(`search_code "password check" → ${r.qualified_name} (${r.language}, lines ${r.start_line}-${r.end_line})`);
 
-  const repo = join(app.settings.paths.home, 'demo-repo');
+  const repo = join(workDir, 'demo-repo');
   try {
     mkdirSync(repo, { recursive: true });
     git(repo, ['init', '-q']);

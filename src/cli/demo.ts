@@ -29,7 +29,8 @@ const say = (line = ''): void => void process.stdout.write(`${line}\n`);
 const step = (n: number, title: string): void => say(`\n── ${n}. ${title} ${'─'.repeat(Math.max(0, 60 - title.length))}`);
 const short = (text: string, max = 72): string => (text.length > max ? `${text.slice(0, max - 3)}...` : text);
 
-async function tour(app: App): Promise<void> {
+/** `workDir`: where the demo writes its sample project and repository, beside the home. */
+async function tour(app: App, workDir: string): Promise<void> {
   step(1, 'A fresh calm home');
   const embedder = await app.embedder();
   say(`Home:      ${app.settings.paths.home} (throwaway; your own data is not touched)`);
@@ -75,7 +76,7 @@ async function tour(app: App): Promise<void> {
   say(`the experience is now searchable: ${found.count} hit, "${short(found.results[0]?.goal ?? '', 50)}"`);
 
   step(7, 'Code, git history and context for a prompt');
-  await codeTour(app, say);
+  await codeTour(app, workDir, say);
 
   step(8, 'The same through MCP, as Claude Code sees it');
   const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
@@ -119,16 +120,18 @@ export function registerDemo(program: Command): void {
     .description('A guided tour of calm in a throwaway home: store, search (3 modes), list, delete, GHAP loop, code and git, context, MCP, doctor')
     .option('--keep', 'keep the throwaway home afterwards and print its path')
     .action(async (opts: { keep?: boolean }) => {
-      const home = mkdtempSync(join(tmpdir(), 'calm-demo-'));
+      // the home and the demo's project and repository side by side: calm never indexes its own home
+      const root = mkdtempSync(join(tmpdir(), 'calm-demo-'));
+      const home = join(root, 'home');
       // the tour runs on the embedded default with the built-in embedder, so it needs no download
       const env: NodeJS.ProcessEnv = { ...process.env, CALM_HOME: home, CALM_EMBEDDER: 'hash', CALM_VECTOR_BACKEND: 'embedded' };
       try {
         say('calm demo: what calm does for a coding agent, step by step.');
-        await withApp(tour, {}, env);
+        await withApp((app) => tour(app, root), {}, env);
         say('\nDone. Next: `calm init` to set up your own home, then `calm memory store "..." --category fact`.');
       } finally {
         if (opts.keep) say(`Kept the demo home at ${home} (CALM_HOME=${home} calm status)`);
-        else rmSync(home, { recursive: true, force: true });
+        else rmSync(root, { recursive: true, force: true });
       }
     });
 }
