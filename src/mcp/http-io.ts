@@ -44,3 +44,22 @@ export function readBody(req: IncomingMessage): Promise<BodyResult> {
     req.on('error', reject);
   });
 }
+
+/** How long a refused upload is still read (and discarded) after the 413, so the client reads the answer instead of a reset. */
+const LINGER_MS = 2_000;
+
+/**
+ * 413 and close, without reading the rest into memory. Closing at once while the client is still
+ * sending makes the kernel answer its next bytes with a reset, which can destroy the 413 before the
+ * client reads it; so, as nginx does, the connection lingers: its input is discarded for a moment.
+ */
+export function refuseTooLarge(req: IncomingMessage, res: ServerResponse, body: unknown, headers: Record<string, string> = {}): void {
+  const socket = req.socket;
+  socket.destroySoon = () => {
+    socket.end();
+    socket.resume();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  };
+  req.resume();
+  sendJson(res, 413, body, { ...headers, connection: 'close' });
+}

@@ -21,7 +21,7 @@ import { McpSessions } from './http-sessions.js';
 import type { Logger } from './result.js';
 import { createServer } from './server.js';
 import { healthBody } from './tools/health.js';
-import { MAX_BODY_BYTES, readBody, sendJson } from './http-io.js';
+import { MAX_BODY_BYTES, readBody, refuseTooLarge, sendJson } from './http-io.js';
 import { handleWeb, isApiPath, isWebPath } from '../web/server.js';
 
 export interface HttpServerOptions {
@@ -57,8 +57,15 @@ function urlHost(host: string): string {
 const rpcError = (code: number, message: string): unknown => ({ jsonrpc: '2.0', error: { code, message }, id: null });
 const envelope = (type: string, message: string): unknown => ({ error: { type, message } });
 
-/** Host must be one of our loopback names (or the bound host) with our port; Origin, if any, must be loopback. */
-function rejectForeign(req: IncomingMessage, allowedHosts: ReadonlySet<string>, port: number): string | undefined {
+const portOf = (url: URL): number => (url.port === '' ? 80 : Number(url.port));
+
+/**
+ * Host must be one of our loopback names (or the bound host) with our port. An Origin, when sent, must be
+ * loopback for MCP (inspectors on other local ports connect), and exactly this server for the dashboard
+ * (`ownOriginOnly`): a page on another loopback port could send it a bodyless POST, which needs no CORS
+ * preflight, and change data without reading the answer.
+ */
+function rejectForeign(req: IncomingMessage, allowedHosts: ReadonlySet<string>, port: number, ownOriginOnly: boolean): string | undefined {
   const host = req.headers.host;
   if (!host) return 'Missing Host header';
   let parsed: URL;
@@ -67,57 +74,21 @@ function rejectForeign(req: IncomingMessage, allowedHosts: ReadonlySet<string>, 
   } catch {
     return 'Invalid Host header';
   }
-  const hostPort = parsed.port === '' ? 80 : Number(parsed.port);
-  if (!allowedHosts.has(parsed.hostname) || hostPort !== port) return `Invalid Host: ${host}`;
-  const origin = req.headers.origin;
-  if (origin !== undefined) {
-    let originHost: string | undefined;
-    try {
-      const o = new URL(origin);
-      originHost = o.protocol === 'http:' || o.protocol === 'https:' ? o.hostname : undefined;
-    } catch {
-      originHost = undefined;
-    }
-    if (originHost === undefined || !LOOPBACK_NAMES.includes(originHost)) return `Invalid Origin: ${origin}`;
-  }
-  return undefined;
-}
-
-/**
- * The dashboard is only ever its own page, so its paths take no other Origin, not even another loopback
- * port: a page there could send a bodyless POST (no preflight) and change data without reading the answer.
- * MCP clients on other local ports (inspectors) keep the loopback rule above.
- */
-function rejectForeignPage(req: IncomingMessage, allowedHosts: ReadonlySet<string>, port: number): string | undefined {
+  if (!allowedHosts.has(parsed.hostname) || portOf(parsed) !== port) return `Invalid Host: ${host}`;
   const origin = req.headers.origin;
   if (origin === undefined) return undefined;
+  let o: URL | undefined;
   try {
-    const o = new URL(origin);
-    const originPort = o.port === '' ? 80 : Number(o.port);
-    if (o.protocol === 'http:' && allowedHosts.has(o.hostname) && originPort === port) return undefined;
+    o = new URL(origin);
   } catch {
-    // fall through: not a URL
+    o = undefined;
   }
-  return `Invalid Origin for the dashboard: ${origin}`;
-}
-
-/** How long a refused upload is still read (and discarded) after the 413, so the client reads the answer instead of a reset. */
-const LINGER_MS = 2_000;
-
-/**
- * 413 and close, without reading the rest into memory. Closing at once while the client is still
- * sending makes the kernel answer its next bytes with a reset, which can destroy the 413 before the
- * client reads it; so, as nginx does, the connection lingers: its input is discarded for a moment.
- */
-function refuseTooLarge(req: IncomingMessage, res: ServerResponse, body: unknown): void {
-  const socket = req.socket;
-  socket.destroySoon = () => {
-    socket.end();
-    socket.resume();
-    setTimeout(() => socket.destroy(), LINGER_MS).unref();
-  };
-  req.resume();
-  sendJson(res, 413, body, { connection: 'close' });
+  if (ownOriginOnly) {
+    const own = o !== undefined && o.protocol === 'http:' && allowedHosts.has(o.hostname) && portOf(o) === port;
+    return own ? undefined : `Invalid Origin for the dashboard: ${origin}`;
+  }
+  const loopback = o !== undefined && (o.protocol === 'http:' || o.protocol === 'https:') && LOOPBACK_NAMES.includes(o.hostname);
+  return loopback ? undefined : `Invalid Origin: ${origin}`;
 }
 
 const sessionIdOf = (req: IncomingMessage): string | undefined => {
@@ -182,7 +153,7 @@ async function route(app: App, req: IncomingMessage, res: ServerResponse, option
   } catch {
     path = '';
   }
-  const refusal = rejectForeign(req, allowedHosts, port) ?? (isWebPath(path) ? rejectForeignPage(req, allowedHosts, port) : undefined);
+  const refusal = rejectForeign(req, allowedHosts, port, isWebPath(path));
   if (refusal) {
     req.resume();
     // MCP clients read JSON-RPC errors; the dashboard reads calm's envelope

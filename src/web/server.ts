@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App } from '../app.js';
 import { asCalmError, CalmError, describeCause, type ErrorType } from '../errors.js';
-import { MAX_BODY_BYTES, readBody, sendJson } from '../mcp/http-io.js';
+import { MAX_BODY_BYTES, readBody, refuseTooLarge, sendJson } from '../mcp/http-io.js';
 import { matchRoute } from './api/index.js';
 import { isStaticPath, SECURITY_HEADERS, serveStatic } from './static.js';
 
@@ -44,7 +44,8 @@ async function handleApi(app: App, req: IncomingMessage, res: ServerResponse, ur
   if (method !== 'GET' && method !== 'DELETE') {
     const read = await readBody(req);
     if (!read.ok) {
-      failure(res, 413, 'validation_error', `Request body too large (limit ${MAX_BODY_BYTES / 1024 / 1024} MB)`, { connection: 'close' });
+      const tooLarge = new CalmError('validation_error', `Request body too large (limit ${MAX_BODY_BYTES / 1024 / 1024} MB)`);
+      refuseTooLarge(req, res, tooLarge.toEnvelope(), { ...SECURITY_HEADERS, 'cache-control': 'no-store' });
       return;
     }
     // a body must be JSON: a cross-site form or a "simple" request from another page cannot send that without a CORS preflight, which is refused
