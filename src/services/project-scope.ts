@@ -36,23 +36,36 @@ export function inProject(payload: Readonly<Record<string, unknown>>, project: s
   return project === undefined || own === undefined || own === project;
 }
 
+type Ranked = { readonly id: string; readonly payload: Readonly<Record<string, unknown>> };
+
 /**
- * The caller's project's records (and global ones) first, each group best score first; with scope
- * `project`, only them. Input may hold the same record twice (from two searches): the first copy counts.
+ * The caller's project's records (and global ones) first, each group in `order`; with scope `project`,
+ * only them. Input may hold the same record twice (from two reads): the first copy counts.
  */
-export function rankProjectFirst<T extends { readonly id: string; readonly score: number; readonly payload: Readonly<Record<string, unknown>> }>(
+export function projectFirst<T extends Ranked>(
   records: readonly T[],
   project: string | undefined,
   scope: Scope,
   limit: number,
+  order: (a: T, b: T) => number,
 ): T[] {
   const seen = new Set<string>();
   const unique = records.filter((r) => (seen.has(r.id) ? false : (seen.add(r.id), true)));
   const tier = (r: T): number => (inProject(r.payload, project) ? 0 : 1);
   return unique
     .filter((r) => scope === 'all' || tier(r) === 0)
-    .sort((a, b) => tier(a) - tier(b) || b.score - a.score || a.id.localeCompare(b.id))
+    .sort((a, b) => tier(a) - tier(b) || order(a, b))
     .slice(0, limit);
+}
+
+/** projectFirst for search hits: each group best score first. */
+export function rankProjectFirst<T extends Ranked & { readonly score: number }>(
+  records: readonly T[],
+  project: string | undefined,
+  scope: Scope,
+  limit: number,
+): T[] {
+  return projectFirst(records, project, scope, limit, (a, b) => b.score - a.score || a.id.localeCompare(b.id));
 }
 
 /** How many more candidates than asked a scoped search reads, to find global records among other projects'. */

@@ -14,7 +14,7 @@
  * value keeps its evidence: the cluster, its size and the ids of its member experiences.
  */
 import { randomUUID } from 'node:crypto';
-import { type CurrentProject, inProject, PROJECT_KEY, PROJECT_WIDEN, projectOf, validateScope } from '../project-scope.js';
+import { type CurrentProject, PROJECT_KEY, PROJECT_WIDEN, projectFirst, projectOf, validateScope } from '../project-scope.js';
 import type { Embedder } from '../../embedding/embedder.js';
 import { notFound, validationError } from '../../errors.js';
 import { COLLECTIONS } from '../../store/records/collections.js';
@@ -254,14 +254,8 @@ export class ValueService {
     if (project !== undefined) {
       // own values are read on their own too, so many newer ones from other projects cannot hide them
       const own = await newest({ [PROJECT_KEY]: project }, limit);
-      const seen = new Set<string>();
-      const tier = (r: StoredRecord): number => (inProject(r.payload, project) ? 0 : 1);
       const created = (r: StoredRecord): string => String(r.payload.created_at ?? '');
-      rows = [...own, ...rows]
-        .filter((r) => (seen.has(r.id) ? false : (seen.add(r.id), true)))
-        .filter((r) => scope === 'all' || tier(r) === 0)
-        .sort((a, b) => tier(a) - tier(b) || created(b).localeCompare(created(a)) || a.id.localeCompare(b.id))
-        .slice(0, limit);
+      rows = projectFirst([...own, ...rows], project, scope, limit, (a, b) => created(b).localeCompare(created(a)) || a.id.localeCompare(b.id));
     }
     const results = evidence === undefined ? rows.map(toSummary) : await this.withEvidence(rows, evidence);
     return { results, count: results.length };
