@@ -20,6 +20,8 @@ const STORE = '^src/store/';
 const EMBEDDING = '^src/embedding/';
 const BASE = '^src/(config|config-file|calm-env|errors|fs-atomic|paths|version)\\.ts$';
 const CONFIG = '^src/config\\.ts$';
+/** SQLite and its vector extension, whether resolved into node_modules (or its @types) or not found at all. */
+const SQLITE = '^(node_modules/|node_modules/@types/)?(better-sqlite3|sqlite-vec)(/|$)';
 
 /**
  * Known violations, one per file pair: the rules below skip exactly these pairs, and the architecture
@@ -64,13 +66,21 @@ module.exports = {
     ),
     ...layerRule('services-get-settings-not-config', 'Services are handed the paths and settings they use by src/app.ts, not the whole CalmConfig.', SERVICES, CONFIG),
     ...layerRule('app-below-adapters', 'The composition root imports no adapter.', APP, ADAPTERS),
+    ...layerRule(
+      'sqlite-behind-the-store',
+      'Only src/store opens SQLite (db.ts: calm\'s database; db-file.ts: copies, integrity checks, CALM\'s and other foreign files). ' +
+        'Everything above asks the store, and handles a connection only through its `Db` type.',
+      '^src/(?!store/)',
+      SQLITE,
+    ),
     ...layerRule('hooks-not-cli', 'Hooks are short processes: they share code with the CLI through the layers below, not by importing it.', '^src/hooks/', '^src/cli/'),
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    includeOnly: '^src/',
+    // calm's own modules, and the SQLite packages the rule `sqlite-behind-the-store` keeps inside src/store
+    includeOnly: `^src/|${SQLITE}`,
   },
 };
 

@@ -64,6 +64,7 @@ test('only composition roots read configuration from the environment', () => {
 
 interface HousePlan {
   readonly forbidden: IForbiddenRuleType[];
+  readonly options: { readonly includeOnly: string };
   readonly EXCEPTIONS: readonly { from: string; to: string; why: string }[];
 }
 
@@ -79,7 +80,7 @@ async function cruiseSrc(root: string, tsconfig?: string): Promise<ICruiseResult
       ruleSet: { forbidden: PLAN.forbidden },
       tsPreCompilationDeps: true,
       doNotFollow: { path: 'node_modules' },
-      includeOnly: '^src/',
+      includeOnly: PLAN.options.includeOnly,
       ...(tsconfig ? { tsConfig: { fileName: tsconfig } } : {}),
     },
     {},
@@ -128,6 +129,32 @@ test('the house plan catches a new cycle and a new upward import', async () => {
     const text = await report(result);
     assert.match(text, /error services-below-app: src\/services\/thing\.ts → src\/app\.ts\n\s+Services are built by src\/app\.ts/);
     assert.match(text, /error no-circular: src\/store\/x\.ts → src\/store\/y\.ts\n\s+Import cycles/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('the house plan keeps SQLite inside src/store', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'calm-arch-'));
+  try {
+    const files: Record<string, string> = {
+      'src/store/db.ts': "import Database from 'better-sqlite3';\nimport * as sqliteVec from 'sqlite-vec';\nexport const open = (f: string): unknown => sqliteVec.load(new Database(f));\n",
+      'src/services/backup.ts': "import Database from 'better-sqlite3';\nexport const copy = (f: string): unknown => new Database(f);\n",
+      'src/services/detect.ts': "export const probe = async (): Promise<unknown> => import('better-sqlite3');\n",
+      'src/cli/vec.ts': "import type * as sqliteVec from 'sqlite-vec';\nexport type Vec = typeof sqliteVec;\n",
+    };
+    for (const [file, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, file)), { recursive: true });
+      writeFileSync(join(root, file), text);
+    }
+    const result = await cruiseSrc(root);
+    const found = result.summary.violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`).sort();
+    assert.deepEqual(found, [
+      'sqlite-behind-the-store: src/cli/vec.ts → sqlite-vec',
+      'sqlite-behind-the-store: src/services/backup.ts → better-sqlite3',
+      'sqlite-behind-the-store: src/services/detect.ts → better-sqlite3',
+    ]);
+    assert.match(await report(result), /error sqlite-behind-the-store: src\/services\/backup\.ts → better-sqlite3\n\s+Only src\/store opens SQLite/);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

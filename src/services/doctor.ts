@@ -10,6 +10,7 @@ import type { RecordStore } from '../store/records/record-store.js';
 import { findLoosePermissions, octal } from './home-permissions.js';
 import { SCHEMA_VERSION } from '../store/migrations.js';
 import { schemaVersion } from '../store/db.js';
+import { integrityProblems } from '../store/db-file.js';
 
 /** What the checks read and the repair writes through: an App satisfies it. */
 export interface DoctorDeps {
@@ -38,15 +39,14 @@ const sample = (ids: readonly string[]): string => ids.slice(0, 5).join(', ') + 
 
 export async function runDoctor(app: DoctorDeps): Promise<DoctorReport> {
   const checks: DoctorCheck[] = [];
-  const integrity = app.db.pragma('integrity_check') as { integrity_check: string }[];
-  const messages = integrity.map((r) => r.integrity_check);
+  const integrity = integrityProblems(app.db);
   checks.push(
-    messages.length === 1 && messages[0] === 'ok'
+    integrity.length === 0
       ? { name: 'sqlite integrity', status: 'ok', detail: 'integrity_check: ok' }
       : {
           name: 'sqlite integrity',
           status: 'problem',
-          detail: messages.slice(0, 5).join('; '),
+          detail: integrity.join('; '),
           fix: 'restore a backup: `calm backup list`, then `calm backup restore NAME`',
         },
   );

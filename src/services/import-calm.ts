@@ -19,11 +19,11 @@ import type { Embedder } from '../embedding/embedder.js';
 import type { EmbedderChoice } from '../embedding/registry.js';
 import { CalmError } from '../errors.js';
 import type { Db } from '../store/db.js';
+import { privateCopy } from '../store/db-file.js';
 // CALM's server is a source to read, not calm's record store: a plain client for it
 import { createQdrantClient, qdrantError } from '../store/records/qdrant/client.js';
 import type { RecordInput, RecordStore } from '../store/records/record-store.js';
 import { CollectionGuard } from './collection-guard.js';
-import { snapshotCalmDb } from './import-calm/calm-db-snapshot.js';
 import { type CalmPoint, IMPORTED_COLLECTIONS, readCalmCollection, SKIPPED_COLLECTIONS } from './import-calm/calm-collections.js';
 import { importCalmTables, insertGhapEntries, skippedTables, type TableImport } from './import-calm/sqlite-tables.js';
 
@@ -168,7 +168,7 @@ export async function importCalm(app: ImportTarget, options: ImportCalmOptions):
 
   let tables: TableImport[] = [];
   if (dbPresent) {
-    const copy = snapshotCalmDb(dbPath);
+    const copy = privateCopy(dbPath); // CALM's WAL-mode file is never opened itself
     try {
       tables = importCalmTables(app.db, copy.file, dryRun);
       for (const s of skippedTables(copy.file)) skipped.push({ what: `table ${s.table}`, reason: s.reason });

@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { CalmError } from '../errors.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
+import { isRecordStoreTable } from './records/sqlite-vec/tables.js';
 import { nowIso } from './time.js';
 
 export type Db = Database.Database;
@@ -94,16 +95,17 @@ function appliedVersions(db: Db): Set<number> {
   return new Set(db.prepare('SELECT version FROM schema_version').pluck().all() as number[]);
 }
 
-/** Row counts of every calm table, for `calm status`, doctor and backup manifests. */
+/**
+ * Row counts of every calm table, for `calm status`, doctor and backup manifests: SQLite's own tables and
+ * the embedded record store's private ones (it names them: sqlite-vec/tables.ts) are left out.
+ */
 export function tableCounts(db: Db): Record<string, number> {
   const tables = db
-    .prepare(
-      `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
-         AND name NOT LIKE 'vec\\_%' ESCAPE '\\' AND name NOT LIKE 'fts\\_%' ESCAPE '\\' ORDER BY name`,
-    )
-    .all() as { name: string }[];
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .pluck()
+    .all() as string[];
   const counts: Record<string, number> = {};
-  for (const { name } of tables) {
+  for (const name of tables.filter((t) => !isRecordStoreTable(t))) {
     counts[name] = (db.prepare(`SELECT COUNT(*) AS n FROM "${name}"`).get() as { n: number }).n;
   }
   return counts;

@@ -9,11 +9,10 @@
  */
 import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, type Stats } from 'node:fs';
 import { basename, join } from 'node:path';
-import Database from 'better-sqlite3';
 import type { BackupLocation } from '../settings.js';
 import { notFound } from '../../errors.js';
 import { CALM_TABLES } from '../calm-home/detect.js';
-import { snapshotCalmDb } from '../import-calm/calm-db-snapshot.js';
+import { integrityProblems, openForeignDatabase, privateCopy, tableNames } from '../../store/db-file.js';
 import { validateBackupName } from './names.js';
 import type { VerifyProblem } from './source.js';
 
@@ -142,16 +141,16 @@ function checkRegularFile(path: string, rel: string): VerifyProblem | null {
 function checkCalmDatabase(b: CalmBackup, rel: string): VerifyProblem[] {
   let copy;
   try {
-    copy = snapshotCalmDb(b.db);
+    copy = privateCopy(b.db);
   } catch (e) {
     return [{ file: rel, problem: `is not a readable SQLite database: ${(e as Error).message}` }];
   }
   try {
-    const db = new Database(copy.file, { readonly: true, fileMustExist: true });
+    const db = openForeignDatabase(copy.file);
     try {
-      const messages = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
-      if (messages.length !== 1 || messages[0] !== 'ok') return [{ file: rel, problem: `integrity_check failed: ${messages.slice(0, 3).join('; ')}` }];
-      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
+      const integrity = integrityProblems(db, 3);
+      if (integrity.length > 0) return [{ file: rel, problem: `integrity_check failed: ${integrity.join('; ')}` }];
+      const tables = tableNames(db);
       if (!tables.some((t) => (CALM_TABLES as readonly string[]).includes(t))) return [{ file: rel, problem: "holds none of CALM's tables" }];
       return [];
     } finally {

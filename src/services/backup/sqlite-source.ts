@@ -1,10 +1,7 @@
 /**
- * @module The SQLite part of every backup: `metadata.db`, an online copy taken with SQLite's backup API.
- *
- * Capture copies every page in ONE backup step, i.e. inside one read transaction on the source: in WAL
- * mode writers keep going, and the copy is the database as of one commit (a copy made in many small
- * steps would restart whenever another process writes, and might never finish under load). The copy is
- * switched to rollback-journal mode, so opening it read-only later creates no -wal/-shm files beside it.
+ * @module The SQLite part of every backup: `metadata.db`, an online copy of calm's database taken in one
+ * backup step (store/db-file.ts: the database as of one commit while writers keep going), switched to
+ * rollback-journal mode, so opening it read-only later creates no -wal/-shm files beside it.
  *
  * Restore copies the backup INTO the live database with the same API, rather than renaming a file over
  * it: the copy is one write transaction on the live file, so a crash leaves the old or the new state,
@@ -12,18 +9,16 @@
  * data on their next read instead of writing into an unlinked inode; and a -wal file left by the old
  * database can never be replayed onto a file it does not belong to.
  */
-import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { CalmError } from '../../errors.js';
 import { type Db, openDatabase, schemaVersion, tableCounts } from '../../store/db.js';
+import { checkpointLiveDatabase, copyDatabaseFile, integrityProblems, settleCopy, vacuumDatabaseInto } from '../../store/db-file.js';
 import { describeEmbeddedCollections } from '../../store/records/sqlite-vec/describe.js';
 import type { Manifest, ManifestCollection } from './manifest.js';
 import type { BackupSource, CaptureResult, SourceRestoreReport, VerifyProblem } from './source.js';
 
 export const SQLITE_FILE = 'metadata.db';
-/** Pages per backup step: everything at once (see the module comment). */
-const ALL_PAGES = 0x7fffffff;
 
 export interface DatabaseDescription {
   readonly schemaVersion: number;
@@ -50,16 +45,6 @@ export function describeDatabaseFile(file: string): DatabaseDescription {
   }
 }
 
-/** Rollback-journal mode for a finished copy (see the module comment). */
-function settle(file: string): void {
-  const db = new Database(file);
-  try {
-    db.pragma('journal_mode = DELETE');
-  } finally {
-    db.close();
-  }
-}
-
 function captured(dir: string): CaptureResult {
   const d = describeDatabaseFile(join(dir, SQLITE_FILE));
   return { files: [SQLITE_FILE], collections: d.collections, notIncluded: [], partial: false, schemaVersion: d.schemaVersion, tables: d.tables };
@@ -67,14 +52,8 @@ function captured(dir: string): CaptureResult {
 
 /** Synchronous capture through an open connection (`VACUUM INTO`, one read transaction), for the pre-migration hook. */
 export function captureSqliteSync(dbFile: string, dir: string): CaptureResult {
-  const db = new Database(dbFile, { readonly: true, fileMustExist: true });
-  try {
-    db.pragma('busy_timeout = 30000');
-    db.prepare('VACUUM INTO ?').run(join(dir, SQLITE_FILE));
-  } finally {
-    db.close();
-  }
-  settle(join(dir, SQLITE_FILE));
+  vacuumDatabaseInto(dbFile, join(dir, SQLITE_FILE));
+  settleCopy(join(dir, SQLITE_FILE));
   return captured(dir);
 }
 
@@ -106,18 +85,14 @@ export class SqliteBackupSource implements BackupSource {
 
   async capture(dir: string): Promise<CaptureResult> {
     if (!existsSync(this.dbFile)) throw new CalmError('not_found', `Database not found: ${this.dbFile}; run \`calm init\` first`);
-    // read-only: a backup never migrates the database it copies
-    const source = openDatabase(this.dbFile, { readonly: true });
-    // created owner-only before SQLite writes into it: a process killed mid-copy leaves no readable file
-    closeSync(openSync(join(dir, SQLITE_FILE), 'w', 0o600));
+    // opened read-only: a backup never migrates the database it copies
     try {
-      await source.backup(join(dir, SQLITE_FILE), { progress: () => ALL_PAGES });
+      await copyDatabaseFile(this.dbFile, join(dir, SQLITE_FILE));
     } catch (e) {
+      if (e instanceof CalmError) throw e;
       throw new CalmError('storage_error', `Could not copy ${this.dbFile}: ${(e as Error).message}`, { cause: e });
-    } finally {
-      source.close();
     }
-    settle(join(dir, SQLITE_FILE));
+    settleCopy(join(dir, SQLITE_FILE));
     return captured(dir);
   }
 
@@ -130,10 +105,8 @@ export class SqliteBackupSource implements BackupSource {
       return [{ file: SQLITE_FILE, problem: `cannot be opened: ${(e as Error).message}` }];
     }
     try {
-      const messages = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
-      if (messages.length !== 1 || messages[0] !== 'ok') {
-        return [{ file: SQLITE_FILE, problem: `integrity_check failed: ${messages.slice(0, 3).join('; ')}` }];
-      }
+      const integrity = integrityProblems(db, 3);
+      if (integrity.length > 0) return [{ file: SQLITE_FILE, problem: `integrity_check failed: ${integrity.join('; ')}` }];
       const d = describeDatabase(db);
       const problems = compareWithManifest(d, manifest).map((problem) => ({ file: SQLITE_FILE, problem }));
       if (d.schemaVersion !== manifest.schema_version) {
@@ -155,25 +128,13 @@ export class SqliteBackupSource implements BackupSource {
       // no database: a -wal/-shm pair left beside the path belongs to a file that is gone
       for (const suffix of ['-wal', '-shm', '-journal']) rmSync(`${this.dbFile}${suffix}`, { force: true });
     }
-    // the target is created owner-only before SQLite opens it (it would use the umask's mode)
-    if (!existsSync(this.dbFile)) closeSync(openSync(this.dbFile, 'a', 0o600));
-    const source = new Database(join(dir, SQLITE_FILE), { readonly: true, fileMustExist: true });
+    // the live file is created owner-only when missing, then the copy is one write transaction on it
     try {
-      await source.backup(this.dbFile, { progress: () => ALL_PAGES });
+      await copyDatabaseFile(join(dir, SQLITE_FILE), this.dbFile);
     } catch (e) {
       throw new CalmError('storage_error', `Could not restore into ${this.dbFile}: ${(e as Error).message}; the database is unchanged`, { cause: e });
-    } finally {
-      source.close();
     }
-    const live = new Database(this.dbFile);
-    try {
-      live.pragma('busy_timeout = 30000');
-      live.pragma('journal_mode = WAL');
-      // move the restored pages from the WAL into the file now rather than at some later checkpoint
-      live.pragma('wal_checkpoint(TRUNCATE)');
-    } finally {
-      live.close();
-    }
+    checkpointLiveDatabase(this.dbFile);
     return { source: this.name, detail: `metadata.db restored into ${this.dbFile}` };
   }
 

@@ -2,7 +2,7 @@
  * @module Recognising a CALM home (the Python project calm replaces; same default `~/.calm`) without
  * changing a byte of it. CALM's `metadata.db` is in WAL mode, and even a read-only SQLite connection
  * writes read marks into its `-shm` file; so the table list is read from an in-memory copy of the main
- * file (header switched to rollback mode), never from the file itself. A database with calm's recorded
+ * file (header switched to rollback mode: store/db-file.ts `readDatabaseImage`), never from the file itself. A database with calm's recorded
  * schema is calm's, whatever else lies around.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -34,32 +34,14 @@ type DbKind = 'none' | 'calm' | 'CALM' | 'other';
 async function databaseKind(file: string): Promise<{ kind: DbKind; tables: string[] }> {
   if (!existsSync(file)) return { kind: 'none', tables: [] };
   if (statSync(file).size > MAX_PROBE_BYTES) return { kind: 'other', tables: [] };
-  const bytes = readFileSync(file);
-  if (bytes.length < 100 || bytes.subarray(0, 16).toString('latin1') !== 'SQLite format 3\0') return { kind: 'other', tables: [] };
-  // bytes 18 and 19 say "WAL"; an in-memory copy must be told rollback mode to open at all
-  bytes[18] = 1;
-  bytes[19] = 1;
-  const { default: Database } = await import('better-sqlite3');
-  let db;
-  try {
-    db = new Database(bytes);
-  } catch {
-    return { kind: 'other', tables: [] };
-  }
-  try {
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
-    if (tables.includes('schema_version')) {
-      const recorded = (db.prepare('SELECT COUNT(*) FROM schema_version').pluck().get() as number) > 0;
-      // an empty schema_version is what an older calm left behind when it failed on a CALM database
-      if (recorded) return { kind: 'calm', tables };
-    }
-    const calms = tables.filter((t) => (CALM_TABLES as readonly string[]).includes(t));
-    return { kind: calms.length > 0 ? 'CALM' : 'other', tables: calms };
-  } catch {
-    return { kind: 'other', tables: [] };
-  } finally {
-    db.close();
-  }
+  // loaded only when there is a file to probe: every command checks its home first
+  const { readDatabaseImage } = await import('../../store/db-file.js');
+  const image = readDatabaseImage(readFileSync(file));
+  if (!image) return { kind: 'other', tables: [] };
+  // an empty schema_version is what an older calm left behind when it failed on a CALM database
+  if (image.schemaRecorded) return { kind: 'calm', tables: image.tables };
+  const calms = image.tables.filter((t) => (CALM_TABLES as readonly string[]).includes(t));
+  return { kind: calms.length > 0 ? 'CALM' : 'other', tables: calms };
 }
 
 /** The evidence that `home` is an un-adopted CALM home, or null when it is calm's, empty or unknown. */

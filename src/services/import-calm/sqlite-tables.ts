@@ -11,8 +11,8 @@
  * git_index_state, call_graph), which describes indexes that are re-built with `calm index` and
  * `calm git index` rather than imported.
  */
-import Database from 'better-sqlite3';
 import type { Db } from '../../store/db.js';
+import { openForeignDatabase, tableNames } from '../../store/db-file.js';
 import { calmTimeToIso } from './calm-time.js';
 
 export interface TableImport {
@@ -59,13 +59,9 @@ function columnsOf(db: Db, table: string): string[] {
 }
 
 /** CALM's database, opened read-only: the import never writes to it. */
-function openSource(file: string): Db {
-  return new Database(file, { readonly: true, fileMustExist: true });
-}
+const openSource = openForeignDatabase;
 
-function tablesOf(src: Db): Set<string> {
-  return new Set(src.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]);
-}
+const tablesOf = (src: Db): Set<string> => new Set(tableNames(src));
 
 class DryRun extends Error {}
 

@@ -16,6 +16,7 @@ import type {
 } from '../record-store.js';
 import { validateRecordBatch } from '../validate-batch.js';
 import { filterToSql, type SqlFragment } from './filter-to-sql.js';
+import { ftsTableName, vecTableName } from './tables.js';
 
 interface CollectionRow {
   name: string;
@@ -153,8 +154,8 @@ export class SqliteVecRecordStore implements RecordStore {
       const existing = this.row(name);
       if (existing) return existing;
       const now = nowIso();
-      const vecTable = `vec_${name}_1`;
-      const ftsTable = `fts_${name}`;
+      const vecTable = vecTableName(name, 1);
+      const ftsTable = ftsTableName(name);
       this.createVecTable(vecTable, spec.dim);
       this.db.exec(
         `CREATE VIRTUAL TABLE "${ftsTable}" USING fts5(text, content='', contentless_delete=1, tokenize='porter unicode61 remove_diacritics 2')`,
@@ -426,7 +427,7 @@ export class SqliteVecRecordStore implements RecordStore {
       }
       if (!meta.pending_vec_table) {
         const generation = Number(/_(\d+)$/.exec(meta.vec_table)?.[1] ?? '1') + 1;
-        const table = `vec_${name}_${generation}`;
+        const table = vecTableName(name, generation);
         this.db.exec(`DROP TABLE IF EXISTS "${table}"`);
         this.createVecTable(table, spec.dim);
         this.db
