@@ -133,12 +133,6 @@ export function createApp(configOrSettings: CalmConfig | AppSettings, options: C
   };
 }
 
-/** An App over the same settings on another database: where a CALM backup's import is built before it is swapped in. */
-export function importTargetOpener(settings: AppSettings): (database: string) => App {
-  const { stores: _built, ...config } = settings;
-  return (database) => createApp({ ...config, paths: { ...config.paths, database } }); // stores rebuilt for these settings
-}
-
 /** What `calm init` on a CALM home needs from the composition root: settings for CALM's translated config, and an App to import into. */
 export function adoptionDeps(env: NodeJS.ProcessEnv): AdoptDeps<AppSettings> {
   return {

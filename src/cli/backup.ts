@@ -175,7 +175,6 @@ export function registerBackup(program: Command): void {
     .action(async (name: string, opts: { yes?: boolean; json?: boolean; skipQdrant?: boolean }) => {
       const { findBackup } = await import('../services/backup/catalog.js');
       const { restoreBackup } = await import('../services/backup/restore.js');
-      const { importTargetOpener } = await import('../app.js');
       const config = await cliSettings();
       const found = findBackup(config, name);
       const what = found.kind === 'calm' ? `CALM's backup '${name}'? It is imported and` : `backup '${name}'? This`;
@@ -183,7 +182,7 @@ export function registerBackup(program: Command): void {
         process.stderr.write('Aborted.\n');
         return;
       }
-      const result = await restoreBackup(config, name, { onStep: reportStep, skipQdrant: opts.skipQdrant ?? false, openImportTarget: importTargetOpener(config) });
+      const result = await restoreBackup(config, name, { onStep: reportStep, skipQdrant: opts.skipQdrant ?? false });
       print(result, opts, (r) =>
         [
           `Restored from backup: ${r.name} (${r.records} records)`,

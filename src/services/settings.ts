@@ -8,6 +8,7 @@ import type { Embedder } from '../embedding/embedder.js';
 import type { CalmPaths } from '../paths.js';
 import type { Db } from '../store/db.js';
 import type { RecordStore } from '../store/records/record-store.js';
+import type { ImportTarget } from './import-calm.js';
 
 export type Backend = 'embedded' | 'qdrant';
 export type SettingSource = 'default' | 'config file' | 'environment';
@@ -60,4 +61,14 @@ export interface BackupSettings extends BackupLocation {
 /** A backup of any backend: its sources read through the record stores. */
 export interface FullBackupSettings extends BackupSettings, QdrantSettings {
   readonly stores: RecordStores;
+}
+
+/** calm's stores on another database file, made by the composition root: where an import is built before it is swapped in. */
+export interface ImportTargets {
+  open(database: string): ImportTarget & { close(): Promise<void> };
+}
+
+/** A restore of any backup: one of CALM's is imported into a staging database opened through `importTargets`. */
+export interface RestoreSettings extends FullBackupSettings {
+  readonly importTargets: ImportTargets;
 }

@@ -18,8 +18,8 @@ import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CalmError } from '../../errors.js';
 import { daemonStatus, isProcessAlive } from '../daemon.js';
-import { type ImportCalmResult, type ImportTarget, importCalm } from '../import-calm.js';
-import type { FullBackupSettings } from '../settings.js';
+import { type ImportCalmResult, importCalm } from '../import-calm.js';
+import type { RestoreSettings } from '../settings.js';
 import { IMPORTED_COLLECTIONS, SKIPPED_COLLECTIONS } from '../import-calm/calm-collections.js';
 import { existingCalmBackup, SNAPSHOT_SUFFIX, verifyCalmBackup } from './calm-backups.js';
 import { stagingDir } from './catalog.js';
@@ -30,14 +30,9 @@ import { qdrantSnapshots } from './sources.js';
 import { SQLITE_FILE, SqliteBackupSource } from './sqlite-source.js';
 import { describeProblems } from './verify.js';
 
-/** An App on another database, made by the composition root (src/app.ts `importTargetOpener`). */
-export type OpenImportTarget = (database: string) => ImportTarget & { close(): Promise<void> };
-
 export interface RestoreCalmOptions {
   /** Import only the SQLite part, leaving the Qdrant snapshots out (the result lists them as not included). */
   readonly skipQdrant?: boolean;
-  /** Where the import is built: an App on the staging database. */
-  readonly openImportTarget: OpenImportTarget;
 }
 
 export interface CalmRestoreResult extends RestoreResult {
@@ -48,7 +43,7 @@ export interface CalmRestoreResult extends RestoreResult {
 /** Temporary collections: `calm-restore-<pid>-<ms>-<collection>` (a killed restore's are deleted by the next). */
 const tempCollection = (collection: string): string => `calm-restore-${process.pid}-${Date.now()}-${collection}`;
 
-export async function restoreCalmBackup(config: FullBackupSettings, name: string, options: RestoreCalmOptions): Promise<CalmRestoreResult> {
+export async function restoreCalmBackup(config: RestoreSettings, name: string, options: RestoreCalmOptions = {}): Promise<CalmRestoreResult> {
   const report = verifyCalmBackup(config, name);
   if (!report.ok) {
     throw new CalmError('storage_error', `CALM's backup '${name}' failed verification, nothing was changed: ${describeProblems(report.problems)}`);
@@ -110,7 +105,8 @@ export async function restoreCalmBackup(config: FullBackupSettings, name: string
       await snapshots.uploadSnapshot(temp, file, sha256File(file));
       sources.set(c, temp);
     }
-    const app = options.openImportTarget(tmpDb);
+    // calm's stores on the staging database, opened by the composition root (src/app-settings.ts)
+    const app = config.importTargets.open(tmpDb);
     try {
       imported = await importCalm(app, { qdrantUrl: config.qdrantUrl, qdrantApiKey: config.qdrantApiKey || undefined, db: backup.db, dbExplicit: true, sources });
     } finally {

@@ -9,7 +9,7 @@
  * (which collections exist and their embedder), so the result says it is running and should be restarted.
  */
 import { existsSync } from 'node:fs';
-import type { FullBackupSettings } from '../settings.js';
+import type { RestoreSettings } from '../settings.js';
 import { CalmError } from '../../errors.js';
 import { SCHEMA_VERSION } from '../../store/migrations.js';
 import { daemonStatus } from '../daemon.js';
@@ -17,7 +17,6 @@ import { findBackup } from './catalog.js';
 import { createBackup } from './create.js';
 import type { ImportDeps } from './export-import.js';
 import type { NotIncluded } from './manifest.js';
-import type { OpenImportTarget } from './restore-calm-backup.js';
 import type { RestoreResult } from './restore-result.js';
 import type { SourceRestoreReport } from './source.js';
 import { backupSources } from './sources.js';
@@ -31,17 +30,14 @@ export interface RestoreOptions {
   readonly qdrantStore?: ImportDeps;
   /** CALM's backups only: import the SQLite part without the Qdrant snapshots. */
   readonly skipQdrant?: boolean;
-  /** CALM's backups only: an App on the staging database the import is built in (src/app.ts `importTargetOpener`). */
-  readonly openImportTarget?: OpenImportTarget;
 }
 
 export type { RestoreResult } from './restore-result.js';
 
-export async function restoreBackup(config: FullBackupSettings, name: string, options: RestoreOptions = {}): Promise<RestoreResult> {
+export async function restoreBackup(config: RestoreSettings, name: string, options: RestoreOptions = {}): Promise<RestoreResult> {
   if (findBackup(config, name).kind === 'calm') {
     const { restoreCalmBackup } = await import('./restore-calm-backup.js');
-    if (!options.openImportTarget) throw new CalmError('internal_error', "restoring CALM's backup needs openImportTarget");
-    return restoreCalmBackup(config, name, { skipQdrant: options.skipQdrant ?? false, openImportTarget: options.openImportTarget });
+    return restoreCalmBackup(config, name, { skipQdrant: options.skipQdrant ?? false });
   }
   const step = async (s: RestoreStep): Promise<void> => {
     await options.onStep?.(s);

@@ -1,5 +1,4 @@
 /** @module Backups for the dashboard: list (with each one's last verification), show, create, verify and restore, through the backup services. */
-import { importTargetOpener } from '../../app.js';
 import { validationError } from '../../errors.js';
 import { listBackups, showBackup } from '../../services/backup/catalog.js';
 import { createBackup } from '../../services/backup/create.js';
@@ -27,7 +26,7 @@ export const backupRoutes: ApiRoute[] = [
     handler: async (app, { params, body }) => {
       // the page asks first; the name repeated in the body keeps a stray request from replacing everything
       if (bodyObject(body).confirm !== params.name) throw validationError(`To restore, send {"confirm": "${params.name}"}`);
-      const result = await restoreBackup(app.settings, params.name!, { openImportTarget: importTargetOpener(app.settings) });
+      const result = await restoreBackup(app.settings, params.name!);
       // this daemon read and wrote the database the restore replaced: nothing it remembered about it holds
       app.forgetCollections();
       return result;
