@@ -11,7 +11,8 @@
  * Skipping a layer downwards is fine (a CLI command may import a store type); importing upwards or
  * sideways between store and embedding is not. The store and the embedders do not read the
  * configuration (they are handed paths and settings), and neither do the services (src/app-settings.ts
- * builds the settings they are handed).
+ * builds the settings they are handed). Only the store opens SQLite: better-sqlite3 and sqlite-vec are
+ * cruised too (see `includeOnly`), so an import of them from above src/store is a violation.
  */
 const ADAPTERS = '^src/(cli|mcp|hooks|web)/';
 const APP = '^src/app(-settings)?\\.ts$';
