@@ -105,57 +105,49 @@ test('the house plan holds: no cycle, no import against the layer order (beyond 
   assert.deepEqual(stale, [], 'these exceptions no longer happen: delete them from .dependency-cruiser.cjs');
 });
 
-test('the house plan catches a new cycle and a new upward import', async () => {
+/** Cruises a tiny tree of `files` (path → text) made in a temporary folder; its violations as `rule: from → to`, sorted, and the report. */
+async function cruiseTree(files: Record<string, string>): Promise<{ found: string[]; text: string }> {
   const root = mkdtempSync(join(tmpdir(), 'calm-arch-'));
   try {
-    const files: Record<string, string> = {
-      'src/app.ts': "import { store } from './store/x.js';\nexport const app = store;\n",
-      'src/services/thing.ts': "import { app } from '../app.js';\nexport const thing = app;\n",
-      'src/store/x.ts': "import { y } from './y.js';\nexport const store = 1;\nexport const x = (): number => y();\n",
-      'src/store/y.ts': "import { x } from './x.js';\nexport const y = (): number => x();\n",
-      'src/errors.ts': "import { thing } from './services/thing.js';\nexport const e = thing;\n",
-    };
     for (const [file, text] of Object.entries(files)) {
       mkdirSync(dirname(join(root, file)), { recursive: true });
       writeFileSync(join(root, file), text);
     }
     const result = await cruiseSrc(root);
-    const found = result.summary.violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`).sort();
-    assert.deepEqual(found, [
-      'base-is-the-bottom: src/errors.ts → src/services/thing.ts',
-      'no-circular: src/store/x.ts → src/store/y.ts',
-      'services-below-app: src/services/thing.ts → src/app.ts',
-    ]);
-    const text = await report(result);
-    assert.match(text, /error services-below-app: src\/services\/thing\.ts → src\/app\.ts\n\s+Services are built by src\/app\.ts/);
-    assert.match(text, /error no-circular: src\/store\/x\.ts → src\/store\/y\.ts\n\s+Import cycles/);
+    return { found: result.summary.violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`).sort(), text: await report(result) };
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+}
+
+test('the house plan catches a new cycle and a new upward import', async () => {
+  const { found, text } = await cruiseTree({
+    'src/app.ts': "import { store } from './store/x.js';\nexport const app = store;\n",
+    'src/services/thing.ts': "import { app } from '../app.js';\nexport const thing = app;\n",
+    'src/store/x.ts': "import { y } from './y.js';\nexport const store = 1;\nexport const x = (): number => y();\n",
+    'src/store/y.ts': "import { x } from './x.js';\nexport const y = (): number => x();\n",
+    'src/errors.ts': "import { thing } from './services/thing.js';\nexport const e = thing;\n",
+  });
+  assert.deepEqual(found, [
+    'base-is-the-bottom: src/errors.ts → src/services/thing.ts',
+    'no-circular: src/store/x.ts → src/store/y.ts',
+    'services-below-app: src/services/thing.ts → src/app.ts',
+  ]);
+  assert.match(text, /error services-below-app: src\/services\/thing\.ts → src\/app\.ts\n\s+Services are built by src\/app\.ts/);
+  assert.match(text, /error no-circular: src\/store\/x\.ts → src\/store\/y\.ts\n\s+Import cycles/);
 });
 
 test('the house plan keeps SQLite inside src/store', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'calm-arch-'));
-  try {
-    const files: Record<string, string> = {
-      'src/store/db.ts': "import Database from 'better-sqlite3';\nimport * as sqliteVec from 'sqlite-vec';\nexport const open = (f: string): unknown => sqliteVec.load(new Database(f));\n",
-      'src/services/backup.ts': "import Database from 'better-sqlite3';\nexport const copy = (f: string): unknown => new Database(f);\n",
-      'src/services/detect.ts': "export const probe = async (): Promise<unknown> => import('better-sqlite3');\n",
-      'src/cli/vec.ts': "import type * as sqliteVec from 'sqlite-vec';\nexport type Vec = typeof sqliteVec;\n",
-    };
-    for (const [file, text] of Object.entries(files)) {
-      mkdirSync(dirname(join(root, file)), { recursive: true });
-      writeFileSync(join(root, file), text);
-    }
-    const result = await cruiseSrc(root);
-    const found = result.summary.violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`).sort();
-    assert.deepEqual(found, [
-      'sqlite-behind-the-store: src/cli/vec.ts → sqlite-vec',
-      'sqlite-behind-the-store: src/services/backup.ts → better-sqlite3',
-      'sqlite-behind-the-store: src/services/detect.ts → better-sqlite3',
-    ]);
-    assert.match(await report(result), /error sqlite-behind-the-store: src\/services\/backup\.ts → better-sqlite3\n\s+Only src\/store opens SQLite/);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  const { found, text } = await cruiseTree({
+    'src/store/db.ts': "import Database from 'better-sqlite3';\nimport * as sqliteVec from 'sqlite-vec';\nexport const open = (f: string): unknown => sqliteVec.load(new Database(f));\n",
+    'src/services/backup.ts': "import Database from 'better-sqlite3';\nexport const copy = (f: string): unknown => new Database(f);\n",
+    'src/services/detect.ts': "export const probe = async (): Promise<unknown> => import('better-sqlite3');\n",
+    'src/cli/vec.ts': "import type * as sqliteVec from 'sqlite-vec';\nexport type Vec = typeof sqliteVec;\n",
+  });
+  assert.deepEqual(found, [
+    'sqlite-behind-the-store: src/cli/vec.ts → sqlite-vec',
+    'sqlite-behind-the-store: src/services/backup.ts → better-sqlite3',
+    'sqlite-behind-the-store: src/services/detect.ts → better-sqlite3',
+  ]);
+  assert.match(text, /error sqlite-behind-the-store: src\/services\/backup\.ts → better-sqlite3\n\s+Only src\/store opens SQLite/);
 });

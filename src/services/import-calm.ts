@@ -20,6 +20,7 @@ import type { EmbedderChoice } from '../embedding/registry.js';
 import { CalmError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { privateCopy } from '../store/db-file.js';
+import { GhapRepository } from '../store/ghap-repository.js';
 // CALM's server is a source to read, not calm's record store: a plain client for it
 import { createQdrantClient, qdrantError } from '../store/records/qdrant/client.js';
 import type { RecordInput, RecordStore } from '../store/records/record-store.js';
@@ -201,7 +202,7 @@ async function writePage(
   const records: RecordInput[] = page.map((p) => ({ id: p.id, text: p.text, payload: p.payload, vector: keep(p) ? p.vector! : fresh.get(p)! }));
   let ghapEntries = 0;
   await app.records.upsertWith([{ collection: name, records }], () => {
-    if (name === 'ghap_full') ghapEntries = insertGhapEntries(app.db, page.map((p) => p.payload));
+    if (name === 'ghap_full') ghapEntries = insertGhapEntries(new GhapRepository(app.db), page.map((p) => p.payload));
   });
   return { reembedded: redo.length, ghapEntries };
 }

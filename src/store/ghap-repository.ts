@@ -75,6 +75,22 @@ export interface Resolution {
   readonly resolved_at: string;
 }
 
+/** A resolved entry brought over from CALM (its `ghap_full` payload or its journal). */
+export type ImportedGhapRow = Pick<
+  GhapRow,
+  | 'id' | 'session_id' | 'domain' | 'strategy' | 'goal' | 'hypothesis' | 'action' | 'prediction' | 'status' | 'result' | 'surprise'
+  | 'root_cause_category' | 'root_cause_description' | 'lesson_what_worked' | 'lesson_takeaway' | 'iteration_count' | 'created_at'
+  | 'resolved_at' | 'confidence_tier'
+>;
+
+/** CALM's active entry (its journal's current_ghap.json). */
+export type ImportedActiveRow = Pick<
+  GhapRow, 'id' | 'session_id' | 'domain' | 'strategy' | 'goal' | 'hypothesis' | 'action' | 'prediction' | 'iteration_count' | 'created_at'
+>;
+
+/** A history or note row of an imported entry, at the position CALM kept it (from 1). */
+export type Numbered<T> = T & { readonly seq: number };
+
 export interface ResolvedQuery {
   readonly limit: number;
   readonly domain?: string | undefined;
@@ -180,6 +196,47 @@ export class GhapRepository {
       )
       .run({ ...r, auto_captured: r.auto_captured ? 1 : 0, id, version }).changes;
     return changes === 1;
+  }
+
+  /** Adds a resolved entry imported from CALM (last changed when it was resolved); an id calm has already is kept. True when added. */
+  importResolved(row: ImportedGhapRow): boolean {
+    return (
+      this.db
+        .prepare(
+          `INSERT OR IGNORE INTO ghap_entries (id, session_id, domain, strategy, goal, hypothesis, action, prediction, status, result, surprise,
+             root_cause_category, root_cause_description, lesson_what_worked, lesson_takeaway, iteration_count, created_at, resolved_at,
+             confidence_tier, auto_captured, version, updated_at)
+           VALUES (@id, @session_id, @domain, @strategy, @goal, @hypothesis, @action, @prediction, @status, @result, @surprise,
+             @root_cause_category, @root_cause_description, @lesson_what_worked, @lesson_takeaway, @iteration_count, @created_at, @resolved_at,
+             @confidence_tier, 0, 0, @resolved_at)`,
+        )
+        .run(row).changes === 1
+    );
+  }
+
+  /** Adds CALM's active entry as calm's, unless calm has an active entry (or this id) already. True when added. */
+  importActive(row: ImportedActiveRow): boolean {
+    return (
+      this.db
+        .prepare(
+          `INSERT OR IGNORE INTO ghap_entries (id, session_id, domain, strategy, goal, hypothesis, action, prediction, status,
+             iteration_count, created_at, version, updated_at)
+           SELECT @id, @session_id, @domain, @strategy, @goal, @hypothesis, @action, @prediction, 'active', @iteration_count, @created_at, 0,
+             @created_at
+            WHERE NOT EXISTS (SELECT 1 FROM ghap_entries WHERE status = 'active')`,
+        )
+        .run(row).changes === 1
+    );
+  }
+
+  /** An imported entry's history and notes at CALM's positions; positions the entry has already are kept. */
+  importHistoryAndNotes(id: string, history: readonly Numbered<HistoryRow>[], notes: readonly Numbered<NoteRow>[]): void {
+    const hist = this.db.prepare(
+      'INSERT OR IGNORE INTO ghap_history (ghap_id, seq, replaced_at, hypothesis, action, prediction) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    for (const h of history) hist.run(id, h.seq, h.replaced_at, h.hypothesis, h.action, h.prediction);
+    const note = this.db.prepare('INSERT OR IGNORE INTO ghap_notes (ghap_id, seq, created_at, note) VALUES (?, ?, ?, ?)');
+    for (const n of notes) note.run(id, n.seq, n.created_at, n.note);
   }
 
   /** Resolved entries, most recently resolved first. */

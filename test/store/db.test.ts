@@ -9,6 +9,7 @@ import { migrate, openDatabase, schemaVersion, tableCounts } from '../../src/sto
 import { type Migration, MIGRATIONS, SCHEMA_VERSION } from '../../src/store/migrations.js';
 import { REPO_ROOT, tempHome, type TempHome } from '../helpers/home.js';
 import { SqliteVecRecordStore } from '../../src/store/records/sqlite-vec/index.js';
+import { isRecordStoreTable } from '../../src/store/records/sqlite-vec/tables.js';
 
 const CALM_TABLES = [
   'call_graph', 'counters', 'gate_passes', 'ghap_entries', 'git_index_state', 'indexed_files', 'phase_transitions',
@@ -109,6 +110,22 @@ describe('database', () => {
     assert.equal(await store.count('memories'), db.prepare("SELECT COUNT(*) FROM records WHERE collection = 'memories'").pluck().get());
     await store.dropCollection('values');
     assert.deepEqual(counts(), { memories: 4 });
+    db.close();
+  });
+
+  test("table counts are calm's tables: every table the embedded record store makes is its own (sqlite-vec/tables.ts) and left out", async () => {
+    const db = openDatabase(join(t.calmHome, 'metadata.db'));
+    const before = new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]);
+    const store = new SqliteVecRecordStore(db);
+    await store.ensureCollection('memories', { embedder: 'hash', dim: 2 });
+    await store.upsert('memories', [{ id: 'm1', text: 'first memory', payload: {}, vector: new Float32Array([1, 0]) }]);
+    await store.beginReembed('memories', { embedder: 'other', dim: 3 }); // a second vector table while it runs
+    const made = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]).filter((n) => !before.has(n));
+    assert.ok(made.length >= 4, `the store made ${made.join(', ')}`);
+    assert.deepEqual(made.filter((n) => !isRecordStoreTable(n)), [], 'a table the store makes is not in sqlite-vec/tables.ts');
+    const counts = tableCounts(db);
+    assert.deepEqual(Object.keys(counts).filter((n) => made.includes(n)), []);
+    assert.equal(counts.records, 1);
     db.close();
   });
 

@@ -9,6 +9,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { GhapRepository } from '../../store/ghap-repository.js';
 import type { RecordInput } from '../../store/records/record-store.js';
 import { CollectionGuard } from '../collection-guard.js';
 import { axesFor, type ResolvedView } from '../ghap/axes.js';
@@ -72,46 +73,38 @@ function payloadOf(e: Entry): Entry {
   };
 }
 
-/** History and notes rows of one entry (CALM's notes carry no time: the entry's creation time stands in). */
-function insertHistoryAndNotes(app: JournalTarget, e: Entry): void {
-  const hist = app.db.prepare(
-    'INSERT OR IGNORE INTO ghap_history (ghap_id, seq, replaced_at, hypothesis, action, prediction) VALUES (?, ?, ?, ?, ?, ?)',
+/** History and notes rows of one entry, at CALM's positions (CALM's notes carry no time: the entry's creation time stands in). */
+function insertHistoryAndNotes(ghap: GhapRepository, e: Entry): void {
+  const history = (Array.isArray(e.history) ? (e.history as Entry[]) : []).map((h, i) => ({
+    seq: i + 1, replaced_at: iso(h.timestamp), hypothesis: text(h.hypothesis), action: text(h.action), prediction: text(h.prediction),
+  }));
+  const notes = (Array.isArray(e.notes) ? (e.notes as unknown[]) : []).flatMap((n, i) =>
+    typeof n === 'string' ? [{ seq: i + 1, created_at: iso(e.created_at), note: n }] : [],
   );
-  (Array.isArray(e.history) ? (e.history as Entry[]) : []).forEach((h, i) =>
-    hist.run(e.id, i + 1, iso(h.timestamp), text(h.hypothesis), text(h.action), text(h.prediction)),
-  );
-  const note = app.db.prepare('INSERT OR IGNORE INTO ghap_notes (ghap_id, seq, created_at, note) VALUES (?, ?, ?, ?)');
-  (Array.isArray(e.notes) ? e.notes : []).forEach((n, i) => {
-    if (typeof n === 'string') note.run(e.id, i + 1, iso(e.created_at), n);
-  });
+  ghap.importHistoryAndNotes(String(e.id), history, notes);
 }
 
-function importActive(app: JournalTarget, e: Entry): boolean {
-  const created = iso(e.created_at);
-  const added = app.db
-    .prepare(
-      `INSERT OR IGNORE INTO ghap_entries (id, session_id, domain, strategy, goal, hypothesis, action, prediction, status,
-         iteration_count, created_at, version, updated_at)
-       SELECT ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, 0, ? WHERE NOT EXISTS (SELECT 1 FROM ghap_entries WHERE status = 'active')`,
-    )
-    .run(
-      e.id, typeof e.session_id === 'string' ? e.session_id : null, text(e.domain), text(e.strategy), text(e.goal), text(e.hypothesis),
-      text(e.action), text(e.prediction), typeof e.iteration_count === 'number' ? e.iteration_count : 1, created, created,
-    ).changes;
-  if (added) insertHistoryAndNotes(app, e);
-  return added === 1;
+function importActive(ghap: GhapRepository, e: Entry): boolean {
+  const added = ghap.importActive({
+    id: String(e.id), session_id: typeof e.session_id === 'string' ? e.session_id : null, domain: text(e.domain), strategy: text(e.strategy),
+    goal: text(e.goal), hypothesis: text(e.hypothesis), action: text(e.action), prediction: text(e.prediction),
+    iteration_count: typeof e.iteration_count === 'number' ? e.iteration_count : 1, created_at: iso(e.created_at),
+  });
+  if (added) insertHistoryAndNotes(ghap, e);
+  return added;
 }
 
 async function importResolved(app: JournalTarget, entries: readonly Entry[]): Promise<{ added: number; experiences: number }> {
   const guard = new CollectionGuard(app.records, () => app.embedder());
+  const ghap = new GhapRepository(app.db);
   let added = 0;
   let experiences = 0;
   for (const e of entries) {
     const payload = payloadOf(e);
     const known = (await app.records.info('ghap_full')) !== null && (await app.records.get('ghap_full', [String(e.id)])).length > 0;
     const write = (): void => {
-      added += insertGhapEntries(app.db, [payload]);
-      insertHistoryAndNotes(app, e);
+      added += insertGhapEntries(ghap, [payload]);
+      insertHistoryAndNotes(ghap, e);
     };
     if (known) {
       app.db.transaction(write)();
@@ -139,7 +132,7 @@ export async function importCalmJournal(app: JournalTarget, journalDir: string):
     try {
       const e = JSON.parse(readFileSync(current, 'utf8')) as Entry;
       if (typeof e.id !== 'string') throw new Error('no id');
-      if (importActive(app, e)) active = e.id;
+      if (importActive(new GhapRepository(app.db), e)) active = e.id;
       else skipped.push({ what: `active GHAP ${e.id}`, reason: 'calm has an active GHAP already, or this entry' });
     } catch {
       damaged.push(current);

@@ -12,6 +12,7 @@
  * `calm git index` rather than imported.
  */
 import type { Db } from '../../store/db.js';
+import type { GhapRepository, ImportedGhapRow } from '../../store/ghap-repository.js';
 import { openForeignDatabase, tableNames } from '../../store/db-file.js';
 import { calmTimeToIso } from './calm-time.js';
 
@@ -125,31 +126,26 @@ export function skippedTables(calmDb: string): { table: string; reason: string }
   }
 }
 
-/**
- * GHAP entries for calm's `ghap_entries` table, from CALM's `ghap_full` payloads (which hold every
- * field CALM kept; history and notes it never stored). Existing ids are kept. Returns rows added.
- */
-export function insertGhapEntries(db: Db, payloads: readonly Record<string, unknown>[]): number {
-  const insert = db.prepare(
-    `INSERT OR IGNORE INTO ghap_entries (id, session_id, domain, strategy, goal, hypothesis, action, prediction, status, result, surprise,
-       root_cause_category, root_cause_description, lesson_what_worked, lesson_takeaway, iteration_count, created_at, resolved_at,
-       confidence_tier, auto_captured, version, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?)`,
-  );
+/** calm's `ghap_entries` row for one of CALM's `ghap_full` payloads (which hold every field CALM kept; history and notes it never stored). */
+function ghapRowOf(p: Record<string, unknown>): ImportedGhapRow {
   const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-  let added = 0;
-  for (const p of payloads) {
-    const rc = (p.root_cause ?? null) as { category?: unknown; description?: unknown } | null;
-    const lesson = (p.lesson ?? null) as { what_worked?: unknown; takeaway?: unknown } | null;
-    const status = ['confirmed', 'falsified', 'abandoned'].includes(String(p.outcome_status)) ? String(p.outcome_status) : 'abandoned';
-    const tier = ['gold', 'silver', 'bronze', 'abandoned'].includes(String(p.confidence_tier)) ? String(p.confidence_tier) : null;
-    const resolved = text(p.captured_at) ?? text(p.created_at);
-    added += insert.run(
-      text(p.ghap_id), text(p.session_id), text(p.domain) ?? '', text(p.strategy) ?? '', text(p.goal) ?? '', text(p.hypothesis) ?? '',
-      text(p.action) ?? '', text(p.prediction) ?? '', status, text(p.outcome_result), text(p.surprise), text(rc?.category), text(rc?.description),
-      text(lesson?.what_worked), text(lesson?.takeaway), typeof p.iteration_count === 'number' ? p.iteration_count : 1,
-      text(p.created_at) ?? resolved, resolved, tier, resolved,
-    ).changes;
-  }
-  return added;
+  const rc = (p.root_cause ?? null) as { category?: unknown; description?: unknown } | null;
+  const lesson = (p.lesson ?? null) as { what_worked?: unknown; takeaway?: unknown } | null;
+  const status = ['confirmed', 'falsified', 'abandoned'].includes(String(p.outcome_status)) ? (String(p.outcome_status) as ImportedGhapRow['status']) : 'abandoned';
+  const tier = ['gold', 'silver', 'bronze', 'abandoned'].includes(String(p.confidence_tier)) ? String(p.confidence_tier) : null;
+  const resolved = text(p.captured_at) ?? text(p.created_at);
+  return {
+    // CALM always wrote ghap_id; a payload without one passes null on, as SQLite's TEXT key takes it
+    id: text(p.ghap_id) as string, session_id: text(p.session_id), domain: text(p.domain) ?? '', strategy: text(p.strategy) ?? '',
+    goal: text(p.goal) ?? '', hypothesis: text(p.hypothesis) ?? '', action: text(p.action) ?? '', prediction: text(p.prediction) ?? '',
+    status, result: text(p.outcome_result), surprise: text(p.surprise), root_cause_category: text(rc?.category),
+    root_cause_description: text(rc?.description), lesson_what_worked: text(lesson?.what_worked), lesson_takeaway: text(lesson?.takeaway),
+    iteration_count: typeof p.iteration_count === 'number' ? p.iteration_count : 1,
+    created_at: (text(p.created_at) ?? resolved) as string, resolved_at: resolved, confidence_tier: tier,
+  };
+}
+
+/** GHAP entries from CALM's `ghap_full` payloads into calm's `ghap_entries` (through its repository). Existing ids are kept. Returns rows added. */
+export function insertGhapEntries(ghap: GhapRepository, payloads: readonly Record<string, unknown>[]): number {
+  return payloads.filter((p) => ghap.importResolved(ghapRowOf(p))).length;
 }
