@@ -1,10 +1,8 @@
 /**
  * @module CALM's SQLite tables (reference: cli-orchestration §5) into calm's database, in one
  * transaction: tasks, workers, reviews, test runs, phase transitions, gate passes, sessions (base64
- * handoffs decoded), the session journal and counters. calm's tables are CALM's plus a few columns, so
- * the columns both have are copied; timestamps become UTC ISO. Running it again adds nothing twice: rows
- * with text ids are kept when calm has them, rows with numeric ids are skipped when an identical row is
- * there, and a counter is taken from CALM only while calm's is still 0.
+ * handoffs decoded), the session journal and counters, copied by store/table-copy.ts (the columns both
+ * have; running it again adds nothing twice); timestamps become UTC ISO.
  *
  * Not imported, with the reason reported: CALM's `memories` and `ghap_entries` tables (never written by
  * CALM: memories and GHAP lived in Qdrant), and the code/git index state (indexed_files, projects,
@@ -14,15 +12,11 @@
 import type { Db } from '../../store/db.js';
 import type { GhapRepository, ImportedGhapRow } from '../../store/ghap-repository.js';
 import { openForeignDatabase, tableNames } from '../../store/db-file.js';
+import { type CopiedTable, copyTables, type TableToCopy } from '../../store/table-copy.js';
 import { calmTimeToIso } from './calm-time.js';
 
-export interface TableImport {
-  readonly table: string;
-  /** Rows in CALM's table. */
-  readonly found: number;
-  /** Rows added to calm's (in a dry run: that would be added). */
-  readonly added: number;
-}
+/** One of CALM's tables: rows found, and rows added to calm's (in a dry run: that would be added). */
+export type TableImport = CopiedTable;
 
 export const SKIPPED_TABLES: Readonly<Record<string, string>> = {
   memories: 'never written by CALM (its memories are in the Qdrant collection)',
@@ -34,7 +28,7 @@ export const SKIPPED_TABLES: Readonly<Record<string, string>> = {
 };
 
 /** In dependency order (reviews and workers refer to tasks). */
-const TABLES: readonly { name: string; key: 'text' | 'numeric' | 'counter' }[] = [
+const TABLES: readonly TableToCopy[] = [
   { name: 'tasks', key: 'text' },
   { name: 'workers', key: 'text' },
   { name: 'reviews', key: 'numeric' },
@@ -55,16 +49,17 @@ function decodeHandoff(raw: unknown): unknown {
   return buf.toString('base64') === raw.replace(/\s/g, '') ? buf.toString('utf8') : raw;
 }
 
-function columnsOf(db: Db, table: string): string[] {
-  return (db.prepare(`PRAGMA table_info("${table}")`).all() as { name: string }[]).map((c) => c.name);
+/** CALM's value as calm stores it. */
+function toCalm(table: string, column: string, value: unknown): unknown {
+  if (isTimeColumn(column)) return calmTimeToIso(value);
+  if (table === 'sessions' && column === 'handoff_content') return decodeHandoff(value);
+  return value;
 }
 
 /** CALM's database, opened read-only: the import never writes to it. */
 const openSource = openForeignDatabase;
 
 const tablesOf = (src: Db): Set<string> => new Set(tableNames(src));
-
-class DryRun extends Error {}
 
 /**
  * Copies CALM's tables from the database at `calmDb` (opened read-only) into `db`. With `dryRun`,
@@ -73,44 +68,7 @@ class DryRun extends Error {}
 export function importCalmTables(db: Db, calmDb: string, dryRun: boolean): TableImport[] {
   const src = openSource(calmDb);
   try {
-    const present = tablesOf(src);
-    const results: TableImport[] = [];
-    const run = db.transaction(() => {
-      for (const { name, key } of TABLES) {
-        if (!present.has(name)) continue;
-        const ours = new Set(columnsOf(db, name));
-        const cols = columnsOf(src, name).filter((c) => ours.has(c) && !(key === 'numeric' && c === 'id'));
-        const rows = src.prepare(`SELECT ${cols.map((c) => `"${c}"`).join(', ')} FROM "${name}"`).all() as Record<string, unknown>[];
-        const list = cols.map((c) => `"${c}"`).join(', ');
-        const marks = cols.map(() => '?').join(', ');
-        let sql: string;
-        if (key === 'text') sql = `INSERT OR IGNORE INTO "${name}" (${list}) VALUES (${marks})`;
-        else if (key === 'counter') sql = `INSERT INTO counters (${list}) VALUES (${marks}) ON CONFLICT(name) DO UPDATE SET value = excluded.value WHERE counters.value = 0 AND excluded.value <> 0`;
-        else {
-          const same = cols.map((c) => `"${c}" IS ?`).join(' AND ');
-          sql = `INSERT OR IGNORE INTO "${name}" (${list}) SELECT ${marks} WHERE NOT EXISTS (SELECT 1 FROM "${name}" WHERE ${same})`;
-        }
-        const insert = db.prepare(sql);
-        let added = 0;
-        for (const row of rows) {
-          const values = cols.map((c) => {
-            let v = row[c];
-            if (isTimeColumn(c)) v = calmTimeToIso(v);
-            if (name === 'sessions' && c === 'handoff_content') v = decodeHandoff(v);
-            return v;
-          });
-          added += insert.run(...values, ...(key === 'numeric' ? values : [])).changes;
-        }
-        results.push({ table: name, found: rows.length, added });
-      }
-      if (dryRun) throw new DryRun();
-    });
-    try {
-      run.immediate();
-    } catch (e) {
-      if (!(e instanceof DryRun)) throw e;
-    }
-    return results;
+    return copyTables(db, src, TABLES, toCalm, dryRun);
   } finally {
     src.close();
   }
