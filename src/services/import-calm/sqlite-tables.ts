@@ -59,8 +59,6 @@ function toCalm(table: string, column: string, value: unknown): unknown {
 /** CALM's database, opened read-only: the import never writes to it. */
 const openSource = openForeignDatabase;
 
-const tablesOf = (src: Db): Set<string> => new Set(tableNames(src));
-
 /**
  * Copies CALM's tables from the database at `calmDb` (opened read-only) into `db`. With `dryRun`,
  * the same work runs inside a transaction that is rolled back, so the counts are exact.
@@ -78,7 +76,7 @@ export function importCalmTables(db: Db, calmDb: string, dryRun: boolean): Table
 export function skippedTables(calmDb: string): { table: string; reason: string }[] {
   const src = openSource(calmDb);
   try {
-    return [...tablesOf(src)].filter((t) => t in SKIPPED_TABLES).map((t) => ({ table: t, reason: SKIPPED_TABLES[t]! }));
+    return tableNames(src).filter((t) => t in SKIPPED_TABLES).map((t) => ({ table: t, reason: SKIPPED_TABLES[t]! }));
   } finally {
     src.close();
   }
