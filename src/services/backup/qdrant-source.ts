@@ -131,9 +131,15 @@ export class QdrantBackupSource implements BackupSource {
       }
       if (!via && jsonl && this.store) {
         // the fallback: rebuild the collection from the portable export
-        await importRecords(this.store, join(dir, jsonl.path), undefined, { into: () => generation });
-        // an empty collection has no line to create it from
-        if ((await this.client.resolve(generation)) === null) await this.store.records.ensureCollection(generation, { embedder: c.embedder, dim: c.dim });
+        try {
+          await importRecords(this.store, join(dir, jsonl.path), undefined, { into: () => generation });
+          // an empty collection has no line to create it from
+          if ((await this.client.resolve(generation)) === null) await this.store.records.ensureCollection(generation, { embedder: c.embedder, dim: c.dim });
+        } catch (e) {
+          if (!(e instanceof CalmError)) throw e;
+          const upload = uploadError ? `its snapshot was refused (${uploadError}), then ` : '';
+          throw new CalmError(e.type, `Qdrant collection '${c.name}' could not be restored: ${upload}loading its JSONL export failed (${e.message})`, { cause: e });
+        }
         via = `JSONL${uploadError ? ` after: ${uploadError}` : ''}`;
       }
       if (!via) throw new CalmError('storage_error', `Qdrant collection '${c.name}' could not be restored: ${uploadError ?? 'the backup has nothing to restore it from'}`);
