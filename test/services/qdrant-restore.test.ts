@@ -195,6 +195,18 @@ describe('restore on the Qdrant backend: staged, switched in one step, recovered
     assert.equal(existsSync(j.staged_sqlite), false);
   });
 
+  test('several processes opening the store at once after a kill: one recovers, the others wait for it, all see the new state', async () => {
+    await createBackup(config, { name: 'b' });
+    const restored = await state();
+    await change();
+    await leaveJournal('committed');
+    const runs = await Promise.all([1, 2, 3].map(() => runCli(['status', '--json'], t.env(env))));
+    for (const r of runs) assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(await state(), restored);
+    assert.equal(existsSync(journalPath(t.calmHome)), false);
+    assert.equal(existsSync(`${journalPath(t.calmHome)}.lock`), false, 'the recovery lock is released');
+  });
+
   test('with Qdrant down an interrupted restore stays journaled; `calm doctor --fix` completes it once Qdrant is back', async () => {
     await createBackup(config, { name: 'b' });
     await leaveJournal('committed');

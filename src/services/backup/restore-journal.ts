@@ -8,9 +8,9 @@
  * Recovery reads the journal of a restore whose process is gone: before the commit point it rolls back
  * (drops the staged generations and the staged file: the old state), after it rolls forward (finishes
  * the switch and the copy: the new state). Every step of both is idempotent, so a recovery that is
- * itself killed is simply run again.
+ * itself killed is simply run again; processes that open the store at once take turns (a lock file).
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { CalmError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
@@ -104,17 +104,62 @@ export async function rollForward(deps: RecoveryDeps, journal: RestoreJournal): 
   rmSync(journalPath(deps.home), { force: true });
 }
 
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Several calm processes may open the store at once after a kill (a hook, an MCP server, the CLI): one
+ * recovers, the others wait for it (an exclusive lock file holding its pid; a dead holder's is taken over).
+ */
+async function withRecoveryLock<T>(home: string, fn: () => Promise<T>): Promise<T> {
+  const lock = `${journalPath(home)}.lock`;
+  for (;;) {
+    try {
+      const fd = openSync(lock, 'wx', 0o600);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    let holder = Number.NaN;
+    let age = 0;
+    try {
+      holder = Number(readFileSync(lock, 'utf8'));
+      age = Date.now() - statSync(lock).mtimeMs;
+    } catch {
+      continue; // released meanwhile
+    }
+    // this process holds it: a recovery in progress here reached a store that recovers on first use
+    // (restore and doctor call through such a store); it runs inside the holder, which waits for it
+    if (holder === process.pid) return fn();
+    // no pid yet: its holder is between creating and writing it, unless that was long ago
+    const stale = Number.isInteger(holder) && holder > 0 ? !isProcessAlive(holder) : age > 10_000;
+    if (stale) rmSync(lock, { force: true });
+    else await sleep(50);
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
 /** Completes a restore whose process is gone (see the module comment); a running one is left alone. */
 export async function recoverInterruptedRestore(deps: RecoveryDeps): Promise<RecoveryOutcome> {
-  const journal = readJournal(deps.home);
-  if (!journal) return { action: 'none' };
-  if (journal.pid === process.pid || isProcessAlive(journal.pid)) return { action: 'running', journal };
-  if (journal.phase === 'committed') {
-    await rollForward(deps, journal);
-    return { action: 'rolled-forward', journal };
-  }
-  await rollBack(deps, journal);
-  return { action: 'rolled-back', journal };
+  const seen = readJournal(deps.home);
+  if (!seen) return { action: 'none' };
+  if (seen.pid === process.pid || isProcessAlive(seen.pid)) return { action: 'running', journal: seen };
+  return withRecoveryLock(deps.home, async (): Promise<RecoveryOutcome> => {
+    const journal = readJournal(deps.home); // another process may have recovered it while this one waited
+    if (!journal) return { action: 'none' };
+    if (journal.pid === process.pid || isProcessAlive(journal.pid)) return { action: 'running', journal };
+    if (journal.phase === 'committed') {
+      await rollForward(deps, journal);
+      return { action: 'rolled-forward', journal };
+    }
+    await rollBack(deps, journal);
+    return { action: 'rolled-back', journal };
+  });
 }
 
 /** One line for people: what a recovery did. */
