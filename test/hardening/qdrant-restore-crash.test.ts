@@ -4,8 +4,9 @@
  * kill the next calm command (`calm status`, whose store runs the recovery) must see exactly the old or
  * the new state of BOTH the Qdrant collections (by live name) and the SQLite tables, with no staged
  * generation or staged file left over. Bounded: CALM_CRASH_TRIES (default 12) kills at delays drawn
- * uniformly over the restore's duration measured in this run, every other one over the time from the
- * journal's appearance (staging begins) to the end (no timing is asserted); CALM_CRASH_SEED
+ * uniformly over the restore's duration measured in this run, a third of them over the time from the
+ * journal's appearance (staging begins) to the end, a third over the time from the commit point to the
+ * end (no timing is asserted); CALM_CRASH_SEED
  * repeats a run. The report counts where the kills landed: before staging, while staged (rolled back),
  * after the commit point (rolled forward).
  */
@@ -30,7 +31,11 @@ const SEED = Number(process.env.CALM_CRASH_SEED ?? '') || Date.now() % 1_000_000
  * appeared (the restore began staging). Without a delay, measures instead: how long after start (or after
  * the journal appeared) it ended.
  */
-function run(args: readonly string[], env: NodeJS.ProcessEnv, opts: { delayMs?: number; journal?: string }): Promise<{ killed: boolean; ms: number; code: number | null }> {
+function run(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  opts: { delayMs?: number; journal?: string; phase?: 'committed' },
+): Promise<{ killed: boolean; ms: number; code: number | null }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { env, cwd: REPO_ROOT, stdio: 'ignore' });
     let from = performance.now();
@@ -42,8 +47,16 @@ function run(args: readonly string[], env: NodeJS.ProcessEnv, opts: { delayMs?: 
     };
     if (opts.journal) {
       const journal = opts.journal;
+      const reached = (): boolean => {
+        if (!opts.phase) return existsSync(journal);
+        try {
+          return (JSON.parse(readFileSync(journal, 'utf8')) as { phase?: string }).phase === opts.phase;
+        } catch {
+          return false; // not there (yet, or any more)
+        }
+      };
       poll = setInterval(() => {
-        if (existsSync(journal)) {
+        if (reached()) {
           clearInterval(poll);
           arm();
         }
@@ -126,7 +139,7 @@ describe('kill -9 during backup restore on the Qdrant backend (real CLI, fake Qd
   after(async () => {
     console.log(
       `Qdrant-backend restore kill -9 (seed ${SEED}, CALM_CRASH_TRIES=${TRIES}): ${f.tries} tries, ${f.killed} killed mid-run ` +
-        `(${f.beforeStaging} before staging, ${f.rolledBack} while staged → rolled back, ${f.rolledForward} after the commit point → rolled forward); ` +
+        `(${f.beforeStaging} with no journal: before staging or after the switch, ${f.rolledBack} while staged → rolled back, ${f.rolledForward} after the commit point → rolled forward); ` +
         `old state ${f.old}, new state ${f.new}, mixed ${f.mixed}`,
     );
     t?.cleanup();
@@ -141,6 +154,10 @@ describe('kill -9 during backup restore on the Qdrant backend (real CLI, fake Qd
     const measured = await run(['backup', 'restore', 'target', '--yes'], env, { journal });
     assert.equal(measured.code, 0);
     const window = measured.ms; // from the start of staging to the end
+    await timed(['backup', 'restore', 'old-state', '--yes'], env);
+    const switching = await run(['backup', 'restore', 'target', '--yes'], env, { journal, phase: 'committed' });
+    assert.equal(switching.code, 0);
+    const switchWindow = switching.ms; // from the commit point to the end
     const newState = await state();
     assert.notEqual(newState, oldState);
     assert.ok((await qdrantLayout(qdrant.url)).aliases.has('memories'), 'live names are aliases after a restore');
@@ -149,8 +166,10 @@ describe('kill -9 during backup restore on the Qdrant backend (real CLI, fake Qd
     await assertNoLeftovers('after the restores');
 
     for (let i = 0; i < TRIES; i++) {
-      // every other try aims at staging and the switch: a random moment after the journal appeared
-      const { killed } = await run(['backup', 'restore', 'target', '--yes'], env, i % 2 ? { delayMs: rand() * window, journal } : { delayMs: rand() * duration });
+      // a third of the tries aim at staging (a random moment after the journal appeared), a third at the
+      // switch (after the commit point), the rest anywhere in the whole command
+      const aim = [{ delayMs: rand() * duration }, { delayMs: rand() * window, journal }, { delayMs: rand() * switchWindow, journal, phase: 'committed' as const }][i % 3]!;
+      const { killed } = await run(['backup', 'restore', 'target', '--yes'], env, aim);
       f.tries++;
       if (killed) f.killed++;
       const phase = existsSync(journal) ? (JSON.parse(readFileSync(journal, 'utf8')) as { phase: string }).phase : null;
