@@ -1,8 +1,9 @@
 /**
  * @module `calm backup restore`: verify (a damaged backup is refused and nothing changes), take a
- * safety backup of the current state, restore, then check the live counts against the manifest. With
- * the Qdrant backend everything is staged first and switched in one step (staged-restore.ts). The SQLite source restores through SQLite's backup API inside one write
- * transaction (see sqlite-source.ts for why this, not a file rename).
+ * safety backup of the current state, restore, then check the live counts against the manifest. The
+ * SQLite source restores through SQLite's backup API inside one write transaction (see sqlite-source.ts
+ * for why this, not a file rename); with the Qdrant backend everything is staged first and switched in
+ * one step, with a journal that recovery completes after a crash (staged-restore.ts).
  *
  * A running daemon is not stopped: its connection sees the restored data on its next read, and SQLite
  * serialises its writes with the restore. It may still hold per-process state about the old data
