@@ -15,6 +15,7 @@ import { type Db, openDatabase } from './store/db.js';
 import { QdrantRecordStore, qdrantConnection } from './store/records/qdrant/index.js';
 import type { RecordStore } from './store/records/record-store.js';
 import { SqliteVecRecordStore } from './store/records/sqlite-vec/index.js';
+import { withRestoreRecovery } from './services/backup/recovering-store.js';
 import type { Backend, ImportTargets, RecordStores } from './services/settings.js';
 
 /** The configuration plus what services need to reach a backend; every service's settings type is a slice of it. */
@@ -26,12 +27,13 @@ export interface AppSettings extends CalmConfig {
 
 /** The one place a record store backend is picked and built. Relational tables always stay in SQLite; only records move. */
 function recordStores(config: CalmConfig): RecordStores {
-  const open = (backend: Backend, db: Db): RecordStore =>
-    backend === 'qdrant' ? new QdrantRecordStore(qdrantConnection(config)) : new SqliteVecRecordStore(db);
+  // a restore killed half way is completed or undone before the store's first use (restore-journal.ts)
+  const qdrant = (): RecordStore => withRestoreRecovery(new QdrantRecordStore(qdrantConnection(config)), config.paths);
+  const open = (backend: Backend, db: Db): RecordStore => (backend === 'qdrant' ? qdrant() : new SqliteVecRecordStore(db));
   return {
     open,
     qdrant: () => ({
-      records: new QdrantRecordStore(qdrantConnection(config)),
+      records: qdrant(),
       embedder: lazyEmbedder(parseEmbedderChoice(config.embedder), { modelsDir: config.paths.models, allowDownload: config.modelDownload }),
     }),
   };

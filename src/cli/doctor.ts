@@ -15,19 +15,22 @@ export function registerDoctor(program: Command): void {
   program
     .command('doctor')
     .description('Check database integrity, vectors, keyword index and embedder consistency (exit 1 on a problem)')
-    .option('--fix', 'repair what can be repaired safely: orphan vectors, the keyword index, missing vectors, loose file permissions')
+    .option('--fix', 'repair what can be repaired safely: an interrupted restore, orphan vectors, the keyword index, missing vectors, loose file permissions')
     .option('--json', 'print the report as JSON')
     .action(async (opts: { json?: boolean; fix?: boolean }) => {
-      const [{ runDoctor, repairCollections }, { tightenPermissions, octal }] = await Promise.all([
-        import('../services/doctor.js'), import('../services/home-permissions.js'),
+      const [{ runDoctor, repairCollections, repairInterruptedRestore }, { tightenPermissions, octal }, { describeRecovery }] = await Promise.all([
+        import('../services/doctor.js'), import('../services/home-permissions.js'), import('../services/backup/restore-journal.js'),
       ]);
       await withApp(async (app) => {
         let repairs;
         let tightened;
+        let restore;
         if (opts.fix) {
           tightened = tightenPermissions(app.settings.paths.home);
+          restore = await repairInterruptedRestore(app);
           repairs = await repairCollections(app);
           if (!opts.json) {
+            if (restore.action !== 'none') process.stdout.write(`Restore journal: ${describeRecovery(restore)}\n`);
             for (const p of tightened) process.stdout.write(`Tightened ${p.path}: ${octal(p.mode)} → ${octal(p.wanted)}\n`);
             for (const r of repairs) {
               process.stdout.write(
@@ -38,7 +41,8 @@ export function registerDoctor(program: Command): void {
           }
         }
         const report = await runDoctor(app);
-        print(repairs ? { ...report, repairs, permissions_tightened: tightened!.map((p) => p.path) } : report, opts, render);
+        const repaired = repairs && { repairs, permissions_tightened: tightened!.map((p) => p.path), restore_recovery: restore!.action };
+        print(repaired ? { ...report, ...repaired } : report, opts, render);
         if (!report.healthy) process.exitCode = 1;
       });
     });

@@ -11,10 +11,12 @@ import { findLoosePermissions, octal } from './home-permissions.js';
 import { SCHEMA_VERSION } from '../store/migrations.js';
 import { schemaVersion } from '../store/db.js';
 import { integrityProblems } from '../store/db-file.js';
+import { describeRecovery, readJournal, type RecoveryOutcome, recoverInterruptedRestore, type RestoreJournal } from './backup/restore-journal.js';
+import { isProcessAlive } from './daemon.js';
 
 /** What the checks read and the repair writes through: an App satisfies it. */
 export interface DoctorDeps {
-  readonly settings: { readonly paths: Pick<CalmPaths, 'home' | 'models'>; readonly modelDownload: boolean };
+  readonly settings: { readonly paths: Pick<CalmPaths, 'home' | 'database' | 'models'>; readonly modelDownload: boolean };
   readonly db: Db;
   readonly records: RecordStore;
   readonly embedderChoice: EmbedderChoice;
@@ -37,8 +39,53 @@ export interface DoctorReport {
 
 const sample = (ids: readonly string[]): string => ids.slice(0, 5).join(', ') + (ids.length > 5 ? `, … (${ids.length} in all)` : '');
 
+/** The restore journal, or why it cannot be read. */
+function peekJournal(home: string): RestoreJournal | null | Error {
+  try {
+    return readJournal(home);
+  } catch (e) {
+    return e as Error;
+  }
+}
+
+/**
+ * A restore killed half way (restore-journal.ts): the store completes or undoes it on its first use, so
+ * the journal is read before the checks use the store and again after.
+ */
+function restoreCheck(before: RestoreJournal | null | Error, now: RestoreJournal | null | Error): DoctorCheck {
+  const name = 'interrupted restore';
+  if (now instanceof Error) return { name, status: 'problem', detail: now.message, fix: 'move the journal away, then run `calm doctor --fix`' };
+  if (now) {
+    if (isProcessAlive(now.pid)) return { name, status: 'warning', detail: describeRecovery({ action: 'running', journal: now }) };
+    return {
+      name, status: 'problem',
+      detail: `the restore of '${now.backup}' was interrupted ${now.phase === 'committed' ? 'after' : 'before'} its commit point and is not completed yet`,
+      fix: 'run `calm doctor --fix` (it needs the Qdrant server)',
+    };
+  }
+  if (before && !(before instanceof Error)) {
+    const action = before.phase === 'committed' ? 'rolled-forward' : 'rolled-back';
+    return { name, status: 'ok', detail: `${describeRecovery({ action, journal: before })}, when the store was opened` };
+  }
+  return { name, status: 'ok', detail: 'no interrupted restore' };
+}
+
+/** `doctor --fix`: completes or undoes a restore whose process was killed (Qdrant backend; nothing to do on the embedded one). */
+export async function repairInterruptedRestore(app: Pick<DoctorDeps, 'settings' | 'records'>): Promise<RecoveryOutcome> {
+  const snapshots = app.records.snapshots;
+  if (!snapshots) return { action: 'none' };
+  const before = readJournal(app.settings.paths.home);
+  const outcome = await recoverInterruptedRestore({ home: app.settings.paths.home, database: app.settings.paths.database, snapshots });
+  // the store's first use (this very call) may have done it already
+  if (outcome.action === 'none' && before && !isProcessAlive(before.pid)) {
+    return { action: before.phase === 'committed' ? 'rolled-forward' : 'rolled-back', journal: before };
+  }
+  return outcome;
+}
+
 export async function runDoctor(app: DoctorDeps): Promise<DoctorReport> {
   const checks: DoctorCheck[] = [];
+  const journalBefore = peekJournal(app.settings.paths.home);
   const integrity = integrityProblems(app.db);
   checks.push(
     integrity.length === 0
@@ -118,6 +165,7 @@ export async function runDoctor(app: DoctorDeps): Promise<DoctorReport> {
         : { name: `${prefix}: keyword index`, status: 'ok', detail: 'in step with the records' },
     );
   }
+  checks.push(restoreCheck(journalBefore, peekJournal(app.settings.paths.home)));
   return { healthy: checks.every((c) => c.status !== 'problem'), checks };
 }
 

@@ -17,6 +17,12 @@
  *   multipart upload (`snapshot` file part) with `priority` (replica | snapshot | no_sync) and
  *   `checksum` (400 on mismatch). A fake snapshot is JSON, not Qdrant's tar: only this fake reads it.
  *
+ * - aliases: `POST /collections/aliases` with create_alias / delete_alias / rename_alias actions, all
+ *   checked first and applied at once (or none); `GET /aliases`, `GET /collections/{name}/aliases`; every
+ *   collection route resolves an alias to its collection except create and delete, which take physical
+ *   names (a collection cannot be created under an alias's name, nor an alias under a collection's);
+ *   deleting a collection deletes its aliases.
+ *
  * Tests can require an API key, inject failures, rewrite results (lies such as a wrong checksum), read
  * the request log and stop the server to simulate an unreachable Qdrant.
  */
@@ -144,6 +150,8 @@ function inRange(x: number, r: { gt?: number | null; gte?: number | null; lt?: n
 
 export class FakeQdrant {
   readonly collections = new Map<string, FakeCollection>();
+  /** Alias → collection. */
+  readonly aliases = new Map<string, string>();
   readonly snapshots = new Map<string, Map<string, SnapshotFile>>();
   readonly requests: LoggedRequest[] = [];
   readonly faults: Fault[] = [];
@@ -244,19 +252,29 @@ export class FakeQdrant {
     const m = r.method;
     const body = (r.body ?? {}) as Record<string, unknown>;
     if (parts.length === 0 && m === 'GET') return { title: 'qdrant - vector search engine', version: this.version };
+    if (parts.length === 1 && parts[0] === 'aliases' && m === 'GET') return this.listAliases();
     if (parts[0] !== 'collections') throw new HttpError(404, `Not found: ${r.path}`);
-    const [, name, sub, a, b] = parts;
-    if (name === undefined) {
+    if (parts.length === 2 && parts[1] === 'aliases' && m === 'POST') return this.changeAliases(body as Schemas['ChangeAliasesOperation']);
+    const [, given, sub, a, b] = parts;
+    if (given === undefined) {
       if (m === 'GET') return { collections: [...this.collections.keys()].sort().map((n) => ({ name: n })) } satisfies Schemas['CollectionsResponse'];
       throw new HttpError(405, 'Method not allowed');
     }
     if (sub === undefined) {
+      if (m === 'PUT') return this.create(given, body as Schemas['CreateCollection']);
+      if (m === 'DELETE') return this.deleteCollection(given);
+    }
+    // every other route takes an alias where a collection name goes
+    const name = this.aliases.get(given) ?? given;
+    if (sub === undefined) {
       if (m === 'GET') return this.info(name);
-      if (m === 'PUT') return this.create(name, body as Schemas['CreateCollection']);
       if (m === 'PATCH') return this.update(name, body as Schemas['UpdateCollection']);
-      if (m === 'DELETE') return this.collections.delete(name);
     }
     if (sub === 'exists' && m === 'GET') return { exists: this.collections.has(name) } satisfies Schemas['CollectionExistence'];
+    if (sub === 'aliases' && a === undefined && m === 'GET') {
+      this.collection(name);
+      return this.listAliases((target) => target === name);
+    }
     if (sub === 'index') {
       if (m === 'PUT' && a === undefined) return this.createIndex(name, body as Schemas['CreateFieldIndex']);
       if (m === 'DELETE' && a !== undefined) {
@@ -290,7 +308,51 @@ export class FakeQdrant {
     return { operation_id: c.version, status: 'completed' };
   }
 
+  // ---- aliases -----------------------------------------------------------------------------
+
+  private listAliases(which: (collection: string) => boolean = () => true): Schemas['CollectionsAliasesResponse'] {
+    const aliases = [...this.aliases.entries()].filter(([, c]) => which(c)).sort(([x], [y]) => (x < y ? -1 : 1));
+    return { aliases: aliases.map(([alias_name, collection_name]) => ({ alias_name, collection_name })) };
+  }
+
+  /** Qdrant applies the actions of one request together: they run on a copy, which replaces the aliases only when all succeeded. */
+  private changeAliases(body: Schemas['ChangeAliasesOperation']): boolean {
+    if (!Array.isArray(body.actions)) throw new HttpError(400, 'Format error in JSON body: missing field `actions`');
+    const next = new Map(this.aliases);
+    const free = (alias: string): void => {
+      if (this.collections.has(alias)) throw new HttpError(409, `Wrong input: Collection \`${alias}\` already exists!`);
+    };
+    for (const action of body.actions as Record<string, Record<string, unknown> | undefined>[]) {
+      if (action.create_alias) {
+        const { collection_name: c, alias_name: alias } = action.create_alias as { collection_name: string; alias_name: string };
+        if (!this.collections.has(c)) throw new HttpError(404, `Not found: Collection \`${c}\` doesn't exist!`);
+        free(alias);
+        next.set(alias, c); // an existing alias is moved, as in Qdrant
+      } else if (action.delete_alias) {
+        const { alias_name: alias } = action.delete_alias as { alias_name: string };
+        if (!next.delete(alias)) throw new HttpError(404, `Not found: Alias ${alias} does not exists!`);
+      } else if (action.rename_alias) {
+        const { old_alias_name: from, new_alias_name: to } = action.rename_alias as { old_alias_name: string; new_alias_name: string };
+        const c = next.get(from);
+        if (c === undefined) throw new HttpError(404, `Not found: Alias ${from} does not exists!`);
+        free(to);
+        next.delete(from);
+        next.set(to, c);
+      } else throw new HttpError(400, 'Format error in JSON body: unknown alias operation');
+    }
+    this.aliases.clear();
+    for (const [alias, c] of next) this.aliases.set(alias, c);
+    return true;
+  }
+
   // ---- collections -------------------------------------------------------------------------
+
+  /** Deletes a collection by its own name (false when there is none) and the aliases pointing at it. */
+  private deleteCollection(name: string): boolean {
+    if (!this.collections.delete(name)) return false;
+    for (const [alias, c] of [...this.aliases]) if (c === name) this.aliases.delete(alias);
+    return true;
+  }
 
   private info(name: string): Schemas['CollectionInfo'] {
     const c = this.collection(name);
@@ -319,6 +381,7 @@ export class FakeQdrant {
   private create(name: string, body: Schemas['CreateCollection']): boolean {
     if (!/^[^/\\:*?"<>|\0]{1,255}$/.test(name)) throw new HttpError(422, `Validation error in path parameters: [name]: collection name is invalid`);
     if (this.collections.has(name)) throw new HttpError(409, `Wrong input: Collection \`${name}\` already exists!`);
+    if (this.aliases.has(name)) throw new HttpError(409, `Wrong input: Alias with name \`${name}\` already exists!`);
     const vectors = body.vectors as { size?: number; distance?: string } | undefined;
     if (!vectors || !isInteger(vectors.size) || vectors.size < 1 || typeof vectors.distance !== 'string') {
       throw new HttpError(400, 'Format error in JSON body: vectors: expected a vector config with size and distance');

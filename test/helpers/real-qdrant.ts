@@ -26,11 +26,16 @@ export function realQdrantEnv(): Record<string, string> {
 
 /** Refuses to run on a server that already holds any of `names`: the tests create and drop exactly those. */
 export async function assertThrowaway(names: readonly string[]): Promise<void> {
-  const existing = (await realQdrantClient().getCollections()).collections.map((c) => c.name).filter((n) => names.includes(n));
+  const client = realQdrantClient();
+  const live = [...(await client.getCollections()).collections.map((c) => c.name), ...(await client.getAliases()).aliases.map((a) => a.alias_name)];
+  const existing = live.filter((n) => names.includes(n));
   if (existing.length > 0) throw new Error(`${REAL_QDRANT_URL} already holds ${existing.join(', ')}: run these tests against a throwaway Qdrant`);
 }
 
+/** Drops `names` and the generations a restore made behind them (`<name>__g<id>`, their aliases go with them). */
 export async function dropCollections(names: readonly string[]): Promise<void> {
   const client = realQdrantClient();
-  for (const n of names) await client.deleteCollection(n).catch(() => undefined);
+  const all = (await client.getCollections()).collections.map((c) => c.name);
+  const generations = all.filter((c) => names.some((n) => c.startsWith(`${n}__g`) && /^[0-9a-z]+$/.test(c.slice(n.length + 3))));
+  for (const n of [...names, ...generations]) await client.deleteCollection(n).catch(() => undefined);
 }

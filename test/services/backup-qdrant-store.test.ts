@@ -91,9 +91,13 @@ describe('backups on the Qdrant backend (fake Qdrant server)', () => {
     const result = await restoreBackup(config, 'q1');
     assert.ok(result.safety_backup, 'a safety backup was taken');
     const uploads = fake.requests.filter((r) => r.path.endsWith('/snapshots/upload'));
-    assert.ok(uploads.some((u) => u.path === '/collections/memories/snapshots/upload'));
+    // uploaded into a new generation, then the live name switched onto it: `memories` is now an alias
+    const generation = /^\/collections\/(memories__g[0-9a-z]+)\/snapshots\/upload$/;
+    const mem = uploads.find((u) => generation.test(u.path))!;
+    assert.ok(mem, uploads.map((u) => u.path).join(', '));
+    assert.equal(fake.aliases.get('memories'), generation.exec(mem.path)?.[1]);
+    assert.equal(fake.collections.has('memories'), false, 'the physical collection of the old layout was replaced by the alias');
     const snap = b.manifest.files.find((f) => f.path === 'qdrant/memories.snapshot')!;
-    const mem = uploads.find((u) => u.path === '/collections/memories/snapshots/upload')!;
     assert.equal(mem.query.get('priority'), 'snapshot');
     assert.equal(mem.query.get('checksum'), snap.sha256);
     assert.deepEqual(await memories(), before);

@@ -108,18 +108,13 @@ describe('backups: Qdrant snapshots (fake Qdrant server)', () => {
       assert.equal(values?.embedder, 'hash-v1');
       assert.equal((await verifyBackup(config, 'q')).ok, true);
 
-      // restore: snapshots uploaded with priority; when an upload fails the JSONL export is reloaded
+      // staging: the snapshot uploaded with priority into the generation, counted against the manifest
+      // (the JSONL fallback needs the Qdrant record store: backup-qdrant-store.test.ts and qdrant-restore.test.ts)
       const source = new QdrantBackupSource(new QdrantSnapshotClient(fake.url), app);
-      const report = await source.restore(b.path, b.manifest);
-      assert.match(report.detail, /memories \(snapshot\), values \(snapshot\)/);
-      assert.deepEqual(uploads(fake).map((u) => [u.path.split('/')[2], u.query.get('priority')]), [['memories', 'snapshot'], ['values', 'snapshot']]);
-      fake.faults.push((r) => (r.path.endsWith('/snapshots/upload') ? { status: 500, error: 'Service internal error: disk full' } : undefined));
-      await app.records.delete('values', { ids: ['v1'] });
-      const fallback = await source.restore(b.path, b.manifest);
-      assert.match(fallback.detail, /values \(JSONL after: .*HTTP 500/);
-      const [v1] = await app.records.get('values', ['v1'], { withVectors: true });
-      assert.deepEqual(v1?.payload, { a: 1 });
-      assert.deepEqual(v1?.vector, hashEmbed('value one'));
+      const staged = await source.stage(b.path, b.manifest, [{ name: 'values', generation: 'values__g1' }]);
+      assert.deepEqual(staged, ['values (snapshot)']);
+      assert.deepEqual(uploads(fake).map((u) => [u.path.split('/')[2], u.query.get('priority')]), [['values__g1', 'snapshot']]);
+      assert.equal(fake.collections.get('values__g1')?.points.size, 1);
     } finally {
       await app.close();
     }

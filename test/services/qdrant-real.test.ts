@@ -2,7 +2,7 @@
  * Backups and `calm migrate` against a real Qdrant server, when CALM_TEST_QDRANT_URL (alias QDRANT_URL)
  * names one; skipped, saying so, otherwise. The same flows the fake-server tests pin in detail
  * (backup-qdrant-store.test.ts, migrate.test.ts), checked end to end on the real engine: snapshots
- * downloaded, verified and uploaded back; records copied there and back bit for bit. The server must
+ * downloaded, verified and uploaded back into a generation the live name's alias is switched onto; records copied there and back bit for bit. The server must
  * not hold calm's collections: the suite refuses to start rather than touch them, and drops exactly
  * those it made.
  */
@@ -18,7 +18,7 @@ import { migrateBackend } from '../../src/services/migrate.js';
 import { tempHome, type TempHome } from '../helpers/home.js';
 import { prng, randomUnit } from '../helpers/random.js';
 import { recordsSnapshot as snapshot } from '../helpers/records-snapshot.js';
-import { assertThrowaway, dropCollections, REAL_QDRANT_SKIP, REAL_QDRANT_URL, realQdrantEnv } from '../helpers/real-qdrant.js';
+import { assertThrowaway, dropCollections, REAL_QDRANT_SKIP, REAL_QDRANT_URL, realQdrantClient, realQdrantEnv } from '../helpers/real-qdrant.js';
 
 const CALM_COLLECTIONS = ['memories', 'ghap_full', 'ghap_strategy', 'ghap_surprise', 'ghap_root_cause', 'values', 'commits', 'code_units'];
 const TOUCHED = CALM_COLLECTIONS.flatMap((n) => [n, `${n}__reembed`]);
@@ -66,6 +66,9 @@ describe(`backups and migrate against a real Qdrant${REAL_QDRANT_URL ? ` (${REAL
 
     await restoreBackup(config, 'real');
     assert.deepEqual(await withApp(env, snapshot), before);
+    // restored into a generation, the live name switched onto it with an alias
+    const aliases = (await realQdrantClient().getAliases()).aliases;
+    assert.match(aliases.find((a) => a.alias_name === 'memories')?.collection_name ?? '', /^memories__g[0-9a-z]+$/);
     await withApp(env, async (app) => {
       assert.equal((await app.memory.retrieve({ query: 'postgres port', search_mode: 'keyword' })).results[0]?.content, 'postgres runs on port 5433');
       assert.equal((await app.memory.retrieve({ query: 'postgres runs on port 5433' })).results[0]?.content, 'postgres runs on port 5433');

@@ -133,7 +133,13 @@ export interface ImportResult {
  * Reads `file` twice: first every line is checked (a bad line fails the import before anything is
  * written, naming its line number), then records are written in batches, each batch all or nothing.
  */
-export async function importRecords(deps: ImportDeps, file: string, onProgress?: (done: number, total: number) => void): Promise<ImportResult> {
+export async function importRecords(
+  deps: ImportDeps,
+  file: string,
+  onProgress?: (done: number, total: number) => void,
+  options: { readonly into?: (collection: string) => string } = {},
+): Promise<ImportResult> {
+  const into = options.into ?? ((c: string) => c); // a restore loads a collection into its staged generation
   let total = 0;
   try {
     for await (const { n, text } of lines(file)) {
@@ -153,14 +159,14 @@ export async function importRecords(deps: ImportDeps, file: string, onProgress?:
     const batch = pending.get(collection) ?? [];
     if (batch.length === 0) return;
     pending.set(collection, []);
-    await guard.ensure(collection); // the configured embedder, or an embedder_mismatch naming `calm reembed`
+    await guard.ensure(into(collection)); // the configured embedder, or an embedder_mismatch naming `calm reembed`
     const embedder = await deps.embedder();
     const keep = (l: ParsedLine): boolean => l.embedder === embedder.id && l.vector?.length === embedder.dim;
     const redo = batch.filter((l) => !keep(l));
     const fresh = redo.length > 0 ? await embedder.embed(redo.map((l) => l.text)) : [];
     const byId = new Map(redo.map((l, i) => [l, fresh[i]!] as const));
     const inputs: RecordInput[] = batch.map((l) => ({ id: l.id, text: l.text, payload: l.payload, vector: keep(l) ? l.vector! : byId.get(l)! }));
-    await deps.records.upsert(collection, inputs);
+    await deps.records.upsert(into(collection), inputs);
     const s = stats.get(collection) ?? { imported: 0, reembedded: 0 };
     stats.set(collection, { imported: s.imported + batch.length, reembedded: s.reembedded + redo.length });
     done += batch.length;

@@ -11,7 +11,7 @@ import { COLLECTIONS } from '../../store/records/collections.js';
 import type { RecordStore, SnapshotCapability } from '../../store/records/record-store.js';
 import { type ImportDeps, exportRecords, importRecords } from './export-import.js';
 import type { Manifest, ManifestCollection, NotIncluded } from './manifest.js';
-import type { BackupSource, CaptureResult, SourceRestoreReport, VerifyProblem } from './source.js';
+import type { BackupSource, CaptureResult, VerifyProblem } from './source.js';
 
 const KNOWN: readonly string[] = Object.values(COLLECTIONS);
 const snapshotPath = (c: string): string => `qdrant/${c}.snapshot`;
@@ -103,36 +103,51 @@ export class QdrantBackupSource implements BackupSource {
     return problems;
   }
 
-  async restore(dir: string, manifest: Manifest): Promise<SourceRestoreReport> {
+  /**
+   * Loads every collection of the backup into its generation (`targets`: live name → generation, none
+   * of which exists yet): the snapshot uploaded under the generation's name, else the JSONL export
+   * imported into it; then checks each count against the manifest. Live collections are not touched.
+   * The first failure throws, naming the collection; the caller drops what was staged.
+   */
+  async stage(dir: string, manifest: Manifest, targets: readonly { readonly name: string; readonly generation: string }[]): Promise<string[]> {
     const done: string[] = [];
-    const failed: string[] = [];
-    for (const c of manifest.collections.filter((x) => x.source === 'qdrant')) {
+    for (const { name, generation } of targets) {
+      const c = manifest.collections.find((x) => x.source === 'qdrant' && x.name === name);
+      if (!c) throw new CalmError('internal_error', `collection ${name} is not in the manifest`);
       const snap = manifest.files.find((f) => f.path === snapshotPath(c.name));
       const jsonl = manifest.files.find((f) => f.path === jsonlPath(c.name));
       let uploadError: string | undefined;
+      let via: string | undefined;
       if (snap) {
         try {
-          await this.client.uploadSnapshot(c.name, join(dir, snap.path), snap.sha256);
-          done.push(`${c.name} (snapshot)`);
-          continue;
+          await this.client.uploadSnapshot(generation, join(dir, snap.path), snap.sha256);
+          via = 'snapshot';
         } catch (e) {
           if (!(e instanceof CalmError)) throw e;
           uploadError = e.message;
+          // a refused upload may have left a half-made collection behind
+          if ((await this.client.resolve(generation)) === generation) await this.client.deleteCollection(generation);
         }
       }
-      if (jsonl && this.store) {
+      if (!via && jsonl && this.store) {
         // the fallback: rebuild the collection from the portable export
-        await this.store.records.dropCollection(c.name);
-        await importRecords(this.store, join(dir, jsonl.path));
-        done.push(`${c.name} (JSONL${uploadError ? ` after: ${uploadError}` : ''})`);
-        continue;
+        try {
+          await importRecords(this.store, join(dir, jsonl.path), undefined, { into: () => generation });
+          // an empty collection has no line to create it from
+          if ((await this.client.resolve(generation)) === null) await this.store.records.ensureCollection(generation, { embedder: c.embedder, dim: c.dim });
+        } catch (e) {
+          if (!(e instanceof CalmError)) throw e;
+          const upload = uploadError ? `its snapshot was refused (${uploadError}), then ` : '';
+          throw new CalmError(e.type, `Qdrant collection '${c.name}' could not be restored: ${upload}loading its JSONL export failed (${e.message})`, { cause: e });
+        }
+        via = `JSONL${uploadError ? ` after: ${uploadError}` : ''}`;
       }
-      failed.push(`${c.name}${uploadError ? `: ${uploadError}` : ': nothing to restore it from'}`);
+      if (!via) throw new CalmError('storage_error', `Qdrant collection '${c.name}' could not be restored: ${uploadError ?? 'the backup has nothing to restore it from'}`);
+      const n = await this.client.pointsCount(generation);
+      if (n !== c.count) throw new CalmError('storage_error', `Qdrant collection '${c.name}' came back with ${n} points, the manifest says ${c.count}`);
+      done.push(`${c.name} (${via})`);
     }
-    if (failed.length > 0) {
-      throw new CalmError('storage_error', `Qdrant collections not restored: ${failed.join('; ')}${done.length ? ` (restored: ${done.join(', ')})` : ''}`);
-    }
-    return { source: this.name, detail: done.length ? `restored ${done.join(', ')}` : 'no Qdrant collections in this backup' };
+    return done;
   }
 
   async checkRestored(manifest: Manifest): Promise<string[]> {

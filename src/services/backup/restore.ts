@@ -1,8 +1,9 @@
 /**
  * @module `calm backup restore`: verify (a damaged backup is refused and nothing changes), take a
- * safety backup of the current state, restore each source all-or-nothing, then check the live counts
- * against the manifest. The SQLite source restores through SQLite's backup API inside one write
- * transaction (see sqlite-source.ts for why this, not a file rename).
+ * safety backup of the current state, restore, then check the live counts against the manifest. The
+ * SQLite source restores through SQLite's backup API inside one write transaction (see sqlite-source.ts
+ * for why this, not a file rename); with the Qdrant backend everything is staged first and switched in
+ * one step, with a journal that recovery completes after a crash (staged-restore.ts).
  *
  * A running daemon is not stopped: its connection sees the restored data on its next read, and SQLite
  * serialises its writes with the restore. It may still hold per-process state about the old data
@@ -20,6 +21,8 @@ import type { NotIncluded } from './manifest.js';
 import type { RestoreResult } from './restore-result.js';
 import type { SourceRestoreReport } from './source.js';
 import { backupSources } from './sources.js';
+import { SqliteBackupSource } from './sqlite-source.js';
+import { restoreStaged } from './staged-restore.js';
 import { describeProblems, verifyBackup } from './verify.js';
 
 export type RestoreStep = 'verified' | 'safety-backup' | 'restore' | 'check';
@@ -69,8 +72,11 @@ export async function restoreBackup(config: RestoreSettings, name: string, optio
 
   await step('restore');
   const sources = backupSources(config, manifest.backend, options.qdrantStore);
-  const restored: SourceRestoreReport[] = [];
-  for (const source of sources) restored.push(await source.restore(report.path, manifest));
+  // Qdrant backend: staged, then switched in one step with a journal (staged-restore.ts)
+  const restored: SourceRestoreReport[] =
+    manifest.backend === 'qdrant'
+      ? await restoreStaged(config, name, report.path, manifest, options.qdrantStore)
+      : [await new SqliteBackupSource(config.paths.database).restore(report.path)];
 
   await step('check');
   const mismatches = (await Promise.all(sources.map((s) => s.checkRestored(manifest)))).flat();

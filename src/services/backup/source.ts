@@ -1,7 +1,8 @@
 /**
  * @module The seam between backups and storage backends. A backup is assembled from sources: the
  * SQLite source (always: relational tables, and with the embedded backend every record and vector)
- * and, with the Qdrant backend, a Qdrant source (per-collection snapshots + a JSONL export).
+ * and, with the Qdrant backend, a Qdrant source (per-collection snapshots + a JSONL export). Putting
+ * a backup back is not per source: restore.ts and staged-restore.ts switch all of it at once.
  */
 import type { Manifest, ManifestCollection, NotIncluded } from './manifest.js';
 
@@ -34,8 +35,6 @@ export interface BackupSource {
   capture(dir: string): Promise<CaptureResult>;
   /** Checks beyond checksums (integrity, counts); called only when the checksums passed. */
   verify(dir: string, manifest: Manifest): Promise<VerifyProblem[]>;
-  /** Puts the backup's data back in place, all or nothing per unit (database, collection). */
-  restore(dir: string, manifest: Manifest): Promise<SourceRestoreReport>;
   /** Compares the live state with the manifest after a restore; returns mismatches. */
   checkRestored(manifest: Manifest): Promise<string[]>;
 }

@@ -95,10 +95,21 @@ export interface ConsistencyReport {
  * in the server's own snapshot format. Names are the server's collection names, calm's or not.
  */
 export interface SnapshotCapability {
-  /** Every collection on the server (calm's, CALM's, scratch ones). */
+  /** Every live collection name on the server (calm's, CALM's, scratch ones), not the generations behind aliases. */
   listCollections(): Promise<string[]>;
-  /** Points in a collection, as the server counts them. */
+  /** Points in a collection (a live name or a physical one), as the server counts them. */
   pointsCount(collection: string): Promise<number>;
+  /** The physical collection behind a live name: its alias's target, the name itself when it is a collection, null when neither. */
+  resolve(name: string): Promise<string | null>;
+  /** The name of generation `id` of the live collection `name` (where a restore stages it). */
+  generationName(name: string, id: string): string;
+  /**
+   * Points each live name at its generation collection, all in ONE alias request, which the server applies
+   * atomically. A live name that is still a physical collection (a layout from before generations) is
+   * deleted first; that part is not atomic, so a caller that must survive a crash journals the switch and
+   * calls this again (it is idempotent).
+   */
+  switchAliases(targets: readonly { readonly name: string; readonly generation: string }[]): Promise<void>;
   /** Snapshots `collection` into `file` (owner-only), checked against the server's checksum; a damaged download is deleted. */
   snapshotTo(collection: string, file: string): Promise<{ size: number; sha256: string }>;
   /** Recovers `collection` from a snapshot file; the server checks `sha256` and refuses a damaged file. */

@@ -10,7 +10,7 @@ import type { QdrantClient, Schemas } from '@qdrant/js-client-rest';
 import { createQdrantClient, isStatus, type QdrantConnection, qdrantError } from './client.js';
 import type { QdrantFilter } from './filter-to-qdrant.js';
 import { ORIGINAL_ID_KEY, pointId } from './ids.js';
-import { type CalmCollectionMeta, payloadIndexes, SHADOW_SUFFIX } from './layout.js';
+import { type CalmCollectionMeta, isGeneration, layoutOf, payloadIndexes } from './layout.js';
 
 export type Point = { id: string | number; payload?: Record<string, unknown> | null; vector?: unknown; score?: number };
 export type PayloadSelector = Schemas['WithPayloadInterface'];
@@ -77,9 +77,17 @@ export class QdrantApi {
     }
   }
 
+  /** Live names: aliases (restored collections) and physical collections that are not a generation behind one. */
   async collectionNames(): Promise<string[]> {
     const all = await this.call('listing collections', (c) => c.getCollections());
-    return all.collections.map((c) => c.name);
+    const aliases = await this.aliases();
+    return [...new Set([...all.collections.map((c) => c.name).filter((n) => !isGeneration(n)), ...aliases.keys()])];
+  }
+
+  /** Alias → the collection it points at. */
+  async aliases(): Promise<Map<string, string>> {
+    const r = await this.call('listing aliases', (c) => c.getAliases());
+    return new Map(r.aliases.map((a) => [a.alias_name, a.collection_name]));
   }
 
   async exactCount(name: string, filter?: QdrantFilter): Promise<number> {
@@ -92,7 +100,7 @@ export class QdrantApi {
       // through the generated API: the client's createCollection helper drops `metadata`
       c.api().createCollection({ collection_name: name, vectors: { size: dim, distance: 'Cosine' }, metadata: { calm: meta } }),
     );
-    await this.createIndexes(name, name.endsWith(SHADOW_SUFFIX) ? name.slice(0, -SHADOW_SUFFIX.length) : name);
+    await this.createIndexes(name, layoutOf(name));
   }
 
   /** The payload indexes calm's layout of `layoutOf` filters on. */
@@ -108,8 +116,10 @@ export class QdrantApi {
     await this.call(`updating metadata of '${name}'`, (c) => c.updateCollection(name, { metadata: { calm: meta } } as Schemas['UpdateCollection']), name);
   }
 
+  /** Deletes a collection; a live name that is an alias deletes the generation behind it (its alias goes with it). */
   async deleteCollection(name: string): Promise<void> {
-    await this.call(`deleting collection '${name}'`, (c) => c.deleteCollection(name));
+    const target = (await this.aliases()).get(name) ?? name;
+    await this.call(`deleting collection '${target}'`, (c) => c.deleteCollection(target));
   }
 
   // ---- points ------------------------------------------------------------------------------

@@ -22,6 +22,19 @@ export const HIDDEN_KEYS: readonly string[] = [ORIGINAL_ID_KEY, TEXT_KEY, VECTOR
 export const SHADOW_SUFFIX = '__reembed';
 export const shadowName = (name: string): string => `${name}${SHADOW_SUFFIX}`;
 
+/**
+ * Generation collection: a restore loads `<name>__g<id>` and then points the live name, an alias, at it
+ * (a live name that is still a physical collection is an install from before generations).
+ */
+const GENERATION_RE = /__g[0-9a-z]+$/;
+export const generationName = (name: string, id: string): string => `${name}__g${id}`;
+export const isGeneration = (name: string): boolean => GENERATION_RE.test(name);
+/** A collection calm keeps beside a live one (a shadow or a generation), never listed as a collection of its own. */
+export const isInternal = (name: string): boolean => name.endsWith(SHADOW_SUFFIX) || isGeneration(name);
+/** The calm collection whose payload layout a physical collection follows. */
+export const layoutOf = (name: string): string =>
+  name.endsWith(SHADOW_SUFFIX) ? name.slice(0, -SHADOW_SUFFIX.length) : name.replace(GENERATION_RE, '');
+
 export interface CalmCollectionMeta {
   readonly format: 1;
   readonly embedder: string;

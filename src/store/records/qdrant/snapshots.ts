@@ -12,6 +12,7 @@ import { rm } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { CalmError } from '../../../errors.js';
 import type { SnapshotCapability } from '../record-store.js';
+import { generationName, isGeneration } from './layout.js';
 
 export interface SnapshotDescription {
   readonly name: string;
@@ -40,16 +41,21 @@ export class QdrantSnapshotClient implements SnapshotCapability {
     return this.base;
   }
 
-  private async request(method: string, path: string, init: { body?: FormData; query?: Record<string, string> } = {}): Promise<Response> {
+  private async request(method: string, path: string, init: { body?: FormData; query?: Record<string, string>; json?: unknown } = {}): Promise<Response> {
     const query = init.query ? `?${new URLSearchParams(init.query).toString()}` : '';
     const headers: Record<string, string> = {};
     if (this.options.apiKey) headers['api-key'] = this.options.apiKey;
+    let body: FormData | string | undefined = init.body;
+    if (init.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(init.json);
+    }
     let res: Response;
     try {
       res = await fetch(`${this.base}${path}${query}`, {
         method,
         headers,
-        ...(init.body ? { body: init.body } : {}),
+        ...(body !== undefined ? { body } : {}),
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 300_000),
       });
     } catch (e) {
@@ -70,18 +76,54 @@ export class QdrantSnapshotClient implements SnapshotCapability {
     return res;
   }
 
-  private async result<T>(method: string, path: string, init?: { query?: Record<string, string> }): Promise<T> {
+  private async result<T>(method: string, path: string, init?: { query?: Record<string, string>; json?: unknown }): Promise<T> {
     const body = (await (await this.request(method, path, init)).json()) as { result: T };
     return body.result;
   }
 
-  async listCollections(): Promise<string[]> {
+  private async physical(): Promise<string[]> {
     const r = await this.result<{ collections: { name: string }[] }>('GET', '/collections');
     return r.collections.map((c) => c.name);
   }
 
+  /** Alias → the collection it points at. */
+  async aliases(): Promise<Map<string, string>> {
+    const r = await this.result<{ aliases: { alias_name: string; collection_name: string }[] }>('GET', '/aliases');
+    return new Map(r.aliases.map((a) => [a.alias_name, a.collection_name]));
+  }
+
+  async listCollections(): Promise<string[]> {
+    const [physical, aliases] = [await this.physical(), await this.aliases()];
+    return [...new Set([...physical.filter((n) => !isGeneration(n)), ...aliases.keys()])].sort();
+  }
+
+  async resolve(name: string): Promise<string | null> {
+    const target = (await this.aliases()).get(name);
+    if (target !== undefined) return target;
+    return (await this.physical()).includes(name) ? name : null;
+  }
+
+  generationName(name: string, id: string): string {
+    return generationName(name, id);
+  }
+
+  async switchAliases(targets: readonly { readonly name: string; readonly generation: string }[]): Promise<void> {
+    const aliases = await this.aliases();
+    const physical = await this.physical();
+    const pending = targets.filter((t) => aliases.get(t.name) !== t.generation);
+    if (pending.length === 0) return;
+    // the layout from before generations: the live name is a collection, which an alias cannot shadow
+    for (const t of pending) if (physical.includes(t.name)) await this.deleteCollection(t.name);
+    const actions = pending.flatMap((t) => [
+      ...(aliases.has(t.name) ? [{ delete_alias: { alias_name: t.name } }] : []),
+      { create_alias: { collection_name: t.generation, alias_name: t.name } },
+    ]);
+    await this.request('POST', '/collections/aliases', { json: { actions } });
+  }
+
   async pointsCount(collection: string): Promise<number> {
-    const r = await this.result<{ points_count?: number | null }>('GET', `/collections/${encodeURIComponent(collection)}`);
+    const target = (await this.aliases()).get(collection) ?? collection;
+    const r = await this.result<{ points_count?: number | null }>('GET', `/collections/${encodeURIComponent(target)}`);
     return r.points_count ?? 0;
   }
 
@@ -121,15 +163,17 @@ export class QdrantSnapshotClient implements SnapshotCapability {
 
   /** Snapshot, download (checked), then delete the server's copy (best effort: it only costs disk there). */
   async snapshotTo(collection: string, file: string): Promise<{ size: number; sha256: string }> {
-    const snapshot = await this.createSnapshot(collection);
+    // a live name that is an alias: the snapshot is of the generation behind it
+    const target = (await this.aliases()).get(collection) ?? collection;
+    const snapshot = await this.createSnapshot(target);
     try {
-      return await this.downloadSnapshot(collection, snapshot, file);
+      return await this.downloadSnapshot(target, snapshot, file);
     } finally {
-      await this.deleteSnapshot(collection, snapshot.name).catch(() => undefined);
+      await this.deleteSnapshot(target, snapshot.name).catch(() => undefined);
     }
   }
 
-  /** Deletes a whole collection, calm's or not: only for the scratch collections a restore recovered a snapshot into. */
+  /** Deletes a whole physical collection, calm's or not (its aliases go with it): scratch collections, old generations. */
   async deleteCollection(collection: string): Promise<void> {
     await this.request('DELETE', `/collections/${encodeURIComponent(collection)}`);
   }

@@ -26,7 +26,7 @@ import type { QdrantConnection } from './client.js';
 import { type QdrantFilter, toQdrantFilter } from './filter-to-qdrant.js';
 import { ORIGINAL_ID_KEY, pointId } from './ids.js';
 import { queryTerms, rankBm25 } from './keyword.js';
-import { CREATED_KEY, HIDDEN_KEYS, payloadIndexes, shadowName, SHADOW_SUFFIX, TEXT_KEY, UPDATED_KEY, VECTOR_KEY } from './layout.js';
+import { CREATED_KEY, HIDDEN_KEYS, isInternal, layoutOf, payloadIndexes, shadowName, TEXT_KEY, UPDATED_KEY, VECTOR_KEY } from './layout.js';
 import { cmp, compareKeys } from './ordering.js';
 import { payloadSelector, toRecord } from './records.js';
 import { ShadowReembedding } from './reembed.js';
@@ -128,7 +128,7 @@ export class QdrantRecordStore implements RecordStore {
   }
 
   async listCollections(): Promise<CollectionInfo[]> {
-    const names = (await this.api.collectionNames()).filter((n) => !n.endsWith(SHADOW_SUFFIX)).sort();
+    const names = (await this.api.collectionNames()).filter((n) => !isInternal(n)).sort();
     const out: CollectionInfo[] = [];
     for (const n of names) {
       const live = await this.live(n);
@@ -389,7 +389,7 @@ export class QdrantRecordStore implements RecordStore {
 
   private async missingIndexes(live: LiveCollection): Promise<string[]> {
     const schema = live.raw.payload_schema ?? {};
-    return payloadIndexes(live.name).map(([field]) => field).filter((f) => !(f in schema));
+    return payloadIndexes(layoutOf(live.name)).map(([field]) => field).filter((f) => !(f in schema));
   }
 
   async checkConsistency(name: string): Promise<ConsistencyReport> {
@@ -414,7 +414,7 @@ export class QdrantRecordStore implements RecordStore {
 
   async repair(name: string): Promise<{ orphanVectorsRemoved: number; keywordIndexRebuilt: boolean }> {
     const live = await this.require(name);
-    await this.api.createIndexes(name, name, await this.missingIndexes(live));
+    await this.api.createIndexes(name, layoutOf(name), await this.missingIndexes(live));
     let removed = 0;
     if (live.meta.pending && (await this.api.raw(shadowName(name)))) {
       const liveIds = new Set<string | number>();
