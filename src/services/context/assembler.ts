@@ -4,7 +4,9 @@
  *
  * 1. Every requested source is searched at once (hybrid ranking); a failing source contributes nothing
  *    and is named in `warnings`. Memories, experiences and values are chosen project first: the caller's
- *    project's and global ones fill a source's `limit` before other projects' (project-scope.ts).
+ *    project's and global ones fill a source's `limit` before other projects' (project-scope.ts), and keep
+ *    that place in the budget and the document: within a source, they come before other projects' items
+ *    whatever their scores, then the most relevant first.
  * 2. Duplicates across sources are dropped (dedup.ts).
  * 3. The budget, less the document's frame, is split by source weight over the sources that found
  *    something (CALM also gave a share to sources that found nothing, and lost it). Within its share
@@ -12,17 +14,18 @@
  *    when there are fewer items), and a longer one is cut, with a note. Items that do not fit are
  *    passed over for smaller ones. What is left over goes to the sources that still have items, the
  *    one with the most relevant item first (so even a small budget shows the best item).
- * 4. The document: `# Context`, a section per source in the order of its best item, a footer.
+ * 4. The document: `# Context`, a section per source in the order of its best item (items in the order
+ *    of 1.), a footer.
  *    `token_count` is the estimate of that exact text and is never above `max_tokens`.
  */
 import { validationError } from '../../errors.js';
 import { COLLECTIONS } from '../../store/records/collections.js';
 import type { ScoredRecord } from '../../store/records/record-store.js';
-import { type CurrentProject, searchProjectFirst } from '../project-scope.js';
+import { type CurrentProject, inProject, searchProjectFirst } from '../project-scope.js';
 import type { SearchEngine } from '../search.js';
 import { validateLimit, validateQuery } from '../validation.js';
 import { deduplicate } from './dedup.js';
-import { codeItem, commitItem, type ContextItem, experienceItem, memoryItem, valueItem } from './items.js';
+import { codeItem, commitItem, type ContextItem, experienceItem, memoryItem, projectThenRelevance, valueItem } from './items.js';
 import { type ContextSource, distributeBudget, estimateTokens } from './tokens.js';
 
 /** CALM's order of the valid types (its error message lists them so). */
@@ -90,18 +93,17 @@ interface Selected {
   readonly cut: boolean;
 }
 
+const bestRelevance = (items: readonly { readonly relevance: number }[]): number => Math.max(...items.map((i) => i.relevance));
+
 function renderDocument(selected: readonly Selected[]): string {
   const bySource = new Map<ContextSource, Selected[]>();
-  // sections in the order of their best item
-  for (const s of [...selected].sort((a, b) => b.item.relevance - a.item.relevance)) {
-    const list = bySource.get(s.item.source) ?? [];
-    list.push(s);
-    bySource.set(s.item.source, list);
-  }
+  for (const s of selected) bySource.set(s.item.source, [...(bySource.get(s.item.source) ?? []), s]);
+  // sections in the order of their best item; within one, the caller's project first
+  const sections = [...bySource].sort(([, a], [, b]) => bestRelevance(b.map((s) => s.item)) - bestRelevance(a.map((s) => s.item)));
   const lines = ['# Context'];
-  for (const [source, items] of bySource) {
+  for (const [source, items] of sections) {
     lines.push('', `## ${TITLES[source]}`);
-    for (const s of items) lines.push('', s.text);
+    for (const s of [...items].sort((a, b) => projectThenRelevance(a.item, b.item))) lines.push('', s.text);
   }
   lines.push('', '---', `*${selected.length} items from ${bySource.size} sources*`);
   return lines.join('\n');
@@ -162,7 +164,8 @@ export class ContextService {
           const hits = PROJECT_SCOPED.has(source)
             ? await searchProjectFirst(run, project, 'all', s.limit(limit), 150)
             : await run({}, s.limit(limit));
-          return hits.map(s.toItem);
+          if (!PROJECT_SCOPED.has(source)) return hits.map(s.toItem);
+          return hits.map((r) => ({ ...s.toItem(r), tier: inProject(r.payload, project) ? 0 : 1 }));
         } catch (e) {
           warnings.push(`${source}: ${(e as Error).message}`);
           return [];
@@ -171,7 +174,7 @@ export class ContextService {
     );
     const items = deduplicate(found.flat());
     const pending = new Map<ContextSource, ContextItem[]>();
-    for (const item of items) pending.set(item.source, [...(pending.get(item.source) ?? []), item]);
+    for (const item of [...items].sort(projectThenRelevance)) pending.set(item.source, [...(pending.get(item.source) ?? []), item]);
     const active = types.filter((t) => pending.has(t));
 
     const chosen: Selected[] = [];
@@ -188,14 +191,14 @@ export class ContextService {
       // what is left goes to the sources that still have items, the one with the most relevant item first
       const hungry = active
         .filter((s) => pending.get(s)!.length > 0)
-        .sort((a, b) => pending.get(b)![0]!.relevance - pending.get(a)![0]!.relevance);
+        .sort((a, b) => bestRelevance(pending.get(b)!) - bestRelevance(pending.get(a)!));
       for (const source of hungry) pool = fill(pending.get(source)!, chosen, pool, pool);
     }
 
     // the frame was reserved for every item found; the estimate is exact, so this only ever drops on a bug
     let markdown = renderDocument(chosen);
     while (estimateTokens(markdown) > maxTokens && chosen.length) {
-      chosen.sort((a, b) => b.item.relevance - a.item.relevance).pop();
+      chosen.sort((a, b) => projectThenRelevance(a.item, b.item)).pop();
       markdown = renderDocument(chosen);
     }
     const sourcesUsed: Partial<Record<ContextSource, number>> = {};

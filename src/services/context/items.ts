@@ -14,6 +14,8 @@ export interface ContextItem {
   /** Items with the same key are the same thing seen twice (e.g. one GHAP entry). */
   readonly key: string;
   readonly relevance: number;
+  /** 1 for another project's record, 0 (or absent) for the caller's project's and global ones: the document shows tier 0 first. */
+  readonly tier?: number;
   /** The text fuzzy deduplication compares. */
   readonly gist: string;
   /** Code only: where the unit is, so nested units of one file are not shown twice. */
@@ -21,6 +23,10 @@ export interface ContextItem {
   /** Full markdown, or a version whose body is cut to fit `maxChars` (undefined when even that cannot fit). */
   render(maxChars?: number): string | undefined;
 }
+
+/** The document's order within a source: the caller's project (and global items) first, then relevance. */
+export const projectThenRelevance = (a: ContextItem, b: ContextItem): number =>
+  (a.tier ?? 0) - (b.tier ?? 0) || b.relevance - a.relevance;
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
 const MIN_BODY = 40;
