@@ -101,7 +101,7 @@ describe('backups: embedded backend', () => {
       await assert.rejects(open.memory.get(stored.id), /Memory not found/);
       await open.memory.store({ content: 'written after the restore', category: 'event' });
       assert.equal(await total(), 5);
-      assert.deepEqual(await open.records.checkConsistency('memories'), { missingVectors: [], orphanVectors: 0, keywordIndexMismatch: 0 });
+      assert.deepEqual(await open.records.checkConsistency('memories'), { missingVectors: [], orphanVectors: 0, keywordIndexMismatch: 0, nearDuplicateIndexMismatch: 0 });
     } finally {
       await open.close();
     }

@@ -993,7 +993,7 @@ export function recordStoreContract(
         await store.upsert('memories', [{ id: 'n', text: 'brand new', payload: {}, vector: randomUnit(rand, NEW.dim) }]);
         assert.deepEqual(ids(await store.keyword('memories', 'rewritten', { limit: 5 })), ['r00004']);
         const report = await store.checkConsistency('memories');
-        assert.deepEqual(report, { missingVectors: [], orphanVectors: 0, keywordIndexMismatch: 0 });
+        assert.deepEqual(report, { missingVectors: [], orphanVectors: 0, keywordIndexMismatch: 0, nearDuplicateIndexMismatch: 0 });
       });
 
       it('re-embedding resumes in a restarted process', async (t) => {
@@ -1028,7 +1028,7 @@ export function recordStoreContract(
     describe('consistency', () => {
       it('checkConsistency on a healthy collection reports nothing missing', async () => {
         await store.ensureCollection('memories', { embedder: 'random', dim: 4 });
-        const clean = { missingVectors: [], orphanVectors: 0, keywordIndexMismatch: 0 };
+        const clean = { missingVectors: [], orphanVectors: 0, keywordIndexMismatch: 0, nearDuplicateIndexMismatch: 0 };
         assert.deepEqual(await store.checkConsistency('memories'), clean);
         const records = makeRecords(40, 4, 91);
         await store.upsert('memories', records);

@@ -1,0 +1,125 @@
+/**
+ * @module The near-duplicate side index of a vec0 table: one row per vector in `<vec table>_lsh`, holding
+ * the vector's SimHash band keys, each band column indexed. "Which records may have cosine ≥ t to this
+ * vector and the same specifics as this text" becomes a few indexed equality lookups; the candidates are
+ * then rescored exactly against the vec0 table, so the index can miss a far-fetched pair but never reports
+ * a false one.
+ *
+ * Each key is the band's bits under the record text's specifics salt (specifics.ts): records that name
+ * other numbers or identifiers never share a key. Without it a synthetic corpus of look-alike sentences
+ * (bench/speed.ts: ~5% of all memories at cosine ≥ 0.9 to each new one, differing only in numbers) makes
+ * every lookup touch a share of the whole collection; with it the candidates are the look-alikes that
+ * could really be the same fact.
+ *
+ * Scheme, measured (see README "Duplicates"): 256 sign bits, 24 bands of 20 bits, each query probing its
+ * own key and the 2 keys with its least certain bit flipped. On bench/retrieval-data.ts' 166 memories,
+ * each re-stored as two near-duplicates, the index reaches the exact dedupe decision 298/298 times with
+ * the hash embedder and 246/248 with USE (the two misses sit at cosine 0.90–0.91).
+ *
+ * The table is derived data: it is rebuilt from the vectors by migration 8 and by `repair`.
+ */
+import type { Db } from '../../db.js';
+import { specifics, specificsSalt } from '../specifics.js';
+import { type BandScheme, SimHashBands } from './simhash.js';
+
+export const BAND_SCHEME: BandScheme = { poolBits: 192, bandBits: 16, bands: 12 };
+/** Flipped-bit probes per band at lookup time (multi-probe LSH): recall for reads, not for writes. */
+export const PROBE_FLIPS = 8;
+/** The key slot that names a whole specifics group (the bands use slots 0..bands-1). */
+const GROUP_SLOT = 15;
+const BATCH = 1000;
+
+const byDim = new Map<number, SimHashBands>();
+
+/** The hyperplanes for one dimension: seeded, so the same in every process. */
+function bandsFor(dim: number): SimHashBands {
+  let bands = byDim.get(dim);
+  if (!bands) byDim.set(dim, (bands = new SimHashBands(dim, BAND_SCHEME)));
+  return bands;
+}
+
+export const bandTableOf = (vecTable: string): string => `${vecTable}_lsh`;
+
+export function createBandTable(db: Db, vecTable: string): void {
+  const table = bandTableOf(vecTable);
+  db.exec(`CREATE TABLE "${table}" (k INTEGER NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY (k, rid)) WITHOUT ROWID;
+    CREATE INDEX "${table}_rid" ON "${table}" (rid);`);
+}
+
+export const dropBandTable = (db: Db, vecTable: string): void => {
+  db.exec(`DROP TABLE IF EXISTS "${bandTableOf(vecTable)}"`);
+};
+
+export const insertKeySql = (vecTable: string): string => `INSERT OR IGNORE INTO "${bandTableOf(vecTable)}" (k, rid) VALUES (?, ?)`;
+export const deleteKeysSql = (vecTable: string): string => `DELETE FROM "${bandTableOf(vecTable)}" WHERE rid = ?`;
+
+/** (salt · 16 + slot) · 2^bandBits + bits: at most 52 bits, exact in a double and in SQLite's integers. */
+const key = (salt: number, slot: number, bits: number): number => (salt * 16 + slot) * 2 ** BAND_SCHEME.bandBits + bits;
+
+/**
+ * The keys a record is filed under. A text that names numbers or identifiers has one key, its specifics
+ * group: such groups are small (the same numbers and names), so a lookup rescores the whole group exactly.
+ * A text without any shares one large group with every other such text: it is filed under its band keys.
+ */
+export function recordKeys(vector: Float32Array, text: string): number[] {
+  const salt = specificsSalt(text);
+  if (specifics(text).size > 0) return [key(salt, GROUP_SLOT, 0)];
+  return bandsFor(vector.length).keys(vector).map((bits, band) => key(salt, band, bits));
+}
+
+/** The keys a query looks up: its group, or its band keys with the least certain bits flipped. */
+export function probeKeys(vector: Float32Array, text: string): number[] {
+  const salt = specificsSalt(text);
+  if (specifics(text).size > 0) return [key(salt, GROUP_SLOT, 0)];
+  return bandsFor(vector.length).probes(vector, PROBE_FLIPS).flatMap((keys, band) => keys.map((bits) => key(salt, band, bits)));
+}
+
+/**
+ * The candidate query for `keys` probe keys: the rids filed under any of them, rescored by the exact
+ * cosine distance. Parameters: the keys, then the query vector, the minimum score and the limit.
+ */
+export function candidatesSql(vecTable: string, recordColumns: string, keys: number): string {
+  return `WITH c(rid) AS (SELECT DISTINCT rid FROM "${bandTableOf(vecTable)}" WHERE k IN (?${', ?'.repeat(keys - 1)})),
+      scored AS (SELECT c.rid, vec_distance_cosine(v.embedding, ?) AS distance FROM c JOIN "${vecTable}" v ON v.rowid = c.rid)
+    SELECT ${recordColumns}, scored.distance FROM scored JOIN records r ON r.rid = scored.rid
+     WHERE 1 - scored.distance >= ? ORDER BY scored.distance, r.id LIMIT ?`;
+}
+
+/** Files the vectors of `vecTable` under their keys, from their records' texts, a batch at a time (bounded memory); returns vectors filed. */
+export function fillBandTable(db: Db, vecTable: string): number {
+  const read = db.prepare(`SELECT v.rowid AS rid, v.embedding, r.text FROM "${vecTable}" v JOIN records r ON r.rid = v.rowid
+    WHERE v.rowid > ? ORDER BY v.rowid LIMIT ${BATCH}`);
+  const insert = db.prepare(insertKeySql(vecTable));
+  let after = -Infinity;
+  let written = 0;
+  for (;;) {
+    // .all(): better-sqlite3 cannot write while a read statement is still iterating
+    const rows = read.all(after) as { rid: number; embedding: Buffer; text: string }[];
+    if (rows.length === 0) return written;
+    for (const { rid, embedding, text } of rows) {
+      const vector = new Float32Array(embedding.buffer.slice(embedding.byteOffset, embedding.byteOffset + embedding.byteLength));
+      for (const k of recordKeys(vector, text)) insert.run(k, BigInt(rid));
+    }
+    written += rows.length;
+    after = rows[rows.length - 1]!.rid;
+  }
+}
+
+/** Vectors filed under no key plus filed rids with no vector: zero when the index is in step (a missing table counts as out of step). */
+export function bandTableMismatch(db: Db, vecTable: string): number {
+  const table = bandTableOf(vecTable);
+  const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table);
+  if (!exists) return Math.max(1, (db.prepare(`SELECT COUNT(*) AS n FROM "${vecTable}"`).get() as { n: number }).n);
+  const missing = (db.prepare(`SELECT COUNT(*) AS n FROM "${vecTable}" v WHERE NOT EXISTS (SELECT 1 FROM "${table}" l WHERE l.rid = v.rowid)`)
+    .get() as { n: number }).n;
+  const stray = (db.prepare(`SELECT COUNT(*) AS n FROM (SELECT DISTINCT rid FROM "${table}") l
+      WHERE NOT EXISTS (SELECT 1 FROM "${vecTable}" v WHERE v.rowid = l.rid)`).get() as { n: number }).n;
+  return missing + stray;
+}
+
+/** Rebuilds the band table of `vecTable` from scratch (creating it if it is missing). */
+export function rebuildBandTable(db: Db, vecTable: string): number {
+  dropBandTable(db, vecTable);
+  createBandTable(db, vecTable);
+  return fillBandTable(db, vecTable);
+}
