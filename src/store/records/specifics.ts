@@ -25,9 +25,13 @@ export function sameSpecifics(a: string, b: string): boolean {
   return x.size === y.size && [...x].every((t) => y.has(t));
 }
 
-/** 32 bits naming a text's specifics as a set (order and repeats do not matter); equal sets, equal salts. */
-export function specificsSalt(text: string): number {
-  const sorted = [...specifics(text)].sort().join('\u0000');
+/**
+ * The group of texts with the same specifics as this one: 32 bits naming the set (order and repeats do not
+ * matter; equal sets, equal salts), and whether the text names any specifics at all.
+ */
+export function specificsGroup(text: string): { readonly salt: number; readonly named: boolean } {
+  const set = specifics(text);
+  const sorted = [...set].sort().join('\u0000');
   let h = 0x811c9dc5;
   for (let i = 0; i < sorted.length; i++) {
     h ^= sorted.charCodeAt(i);
@@ -36,5 +40,5 @@ export function specificsSalt(text: string): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b) >>> 0;
   h ^= h >>> 13;
-  return h >>> 0;
+  return { salt: h >>> 0, named: set.size > 0 };
 }

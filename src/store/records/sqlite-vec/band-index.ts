@@ -1,25 +1,25 @@
 /**
- * @module The near-duplicate side index of a vec0 table: one row per vector in `<vec table>_lsh`, holding
- * the vector's SimHash band keys, each band column indexed. "Which records may have cosine ≥ t to this
- * vector and the same specifics as this text" becomes a few indexed equality lookups; the candidates are
- * then rescored exactly against the vec0 table, so the index can miss a far-fetched pair but never reports
- * a false one.
+ * @module The near-duplicate side index of a vec0 table: `<vec table>_lsh`, rows (key, rid) with a primary
+ * key on (key, rid) and an index on rid. "Which records may have cosine ≥ t to this vector and the same
+ * specifics as this text" becomes one indexed `IN` lookup; the candidates are then rescored with the exact
+ * cosine against the vec0 table, so the index may miss a far-fetched pair but never reports a false one.
  *
- * Each key is the band's bits under the record text's specifics salt (specifics.ts): records that name
- * other numbers or identifiers never share a key. Without it a synthetic corpus of look-alike sentences
- * (bench/speed.ts: ~5% of all memories at cosine ≥ 0.9 to each new one, differing only in numbers) makes
- * every lookup touch a share of the whole collection; with it the candidates are the look-alikes that
- * could really be the same fact.
+ * A text that names numbers or identifiers (specifics.ts) is filed under one key, its specifics group, and
+ * a lookup rescores that whole group: such groups are small, and only they can hold a duplicate. This is
+ * what keeps a corpus of look-alike sentences fast (bench/speed.ts: ~5% of all memories sit at cosine ≥
+ * 0.9 to each new one and differ only in their numbers; any index on the vectors alone hands back a share
+ * of the whole collection). A text without specifics shares one large group with every other such text and
+ * is filed under SimHash band keys: 192 seeded random hyperplanes, 12 bands of 16 sign bits; a lookup
+ * probes each band's key and the 8 keys with one of its least certain bits flipped (multi-probe: recall
+ * paid for with reads, not with more rows per write). Measured on bench/retrieval-data.ts' 166 memories,
+ * each re-stored as two near-duplicates, with the bands alone (no groups): the exact dedupe decision in
+ * 298/298 lookups with hash and 248/248 with USE; 24 bands of 20 bits with 2 probes reached 298 and 246 at
+ * twice the rows. Each write adds 1 row (with specifics) or 12.
  *
- * Scheme, measured (see README "Duplicates"): 256 sign bits, 24 bands of 20 bits, each query probing its
- * own key and the 2 keys with its least certain bit flipped. On bench/retrieval-data.ts' 166 memories,
- * each re-stored as two near-duplicates, the index reaches the exact dedupe decision 298/298 times with
- * the hash embedder and 246/248 with USE (the two misses sit at cosine 0.90–0.91).
- *
- * The table is derived data: it is rebuilt from the vectors by migration 8 and by `repair`.
+ * The table is derived data: migration 8 fills it from the stored vectors and texts, `repair` rebuilds it.
  */
 import type { Db } from '../../db.js';
-import { specifics, specificsSalt } from '../specifics.js';
+import { specificsGroup } from '../specifics.js';
 import { type BandScheme, SimHashBands } from './simhash.js';
 
 export const BAND_SCHEME: BandScheme = { poolBits: 192, bandBits: 16, bands: 12 };
@@ -62,15 +62,15 @@ const key = (salt: number, slot: number, bits: number): number => (salt * 16 + s
  * A text without any shares one large group with every other such text: it is filed under its band keys.
  */
 export function recordKeys(vector: Float32Array, text: string): number[] {
-  const salt = specificsSalt(text);
-  if (specifics(text).size > 0) return [key(salt, GROUP_SLOT, 0)];
+  const { salt, named } = specificsGroup(text);
+  if (named) return [key(salt, GROUP_SLOT, 0)];
   return bandsFor(vector.length).keys(vector).map((bits, band) => key(salt, band, bits));
 }
 
 /** The keys a query looks up: its group, or its band keys with the least certain bits flipped. */
 export function probeKeys(vector: Float32Array, text: string): number[] {
-  const salt = specificsSalt(text);
-  if (specifics(text).size > 0) return [key(salt, GROUP_SLOT, 0)];
+  const { salt, named } = specificsGroup(text);
+  if (named) return [key(salt, GROUP_SLOT, 0)];
   return bandsFor(vector.length).probes(vector, PROBE_FLIPS).flatMap((keys, band) => keys.map((bits) => key(salt, band, bits)));
 }
 
