@@ -18,7 +18,8 @@
  *
  * The table is derived data: migration 8 fills it from the stored vectors and texts, `repair` rebuilds it.
  */
-import type { Db } from '../../db.js';
+// better-sqlite3's type, not db.ts's alias: migrations.ts (imported by db.ts) uses this module
+import type { Database as Db } from 'better-sqlite3';
 import { specificsGroup } from '../specifics.js';
 import { type BandScheme, SimHashBands } from './simhash.js';
 
