@@ -7,6 +7,7 @@
  * specifics differ state different facts, so the near-duplicate index (sqlite-vec/band-index.ts) keeps
  * records apart by them, and `nearDuplicates` only returns records with the same specifics as the query.
  */
+import { createHash } from 'node:crypto';
 
 const TOKEN_RE = /[\p{L}\p{N}][\p{L}\p{N}._/:-]*[\p{L}\p{N}]|[\p{L}\p{N}]/gu;
 const IDENTIFIER_RE = /[._/:-]|\p{Ll}\p{Lu}/u;
@@ -31,14 +32,6 @@ export function sameSpecifics(a: string, b: string): boolean {
  */
 export function specificsGroup(text: string): { readonly salt: number; readonly named: boolean } {
   const set = specifics(text);
-  const sorted = [...set].sort().join('\u0000');
-  let h = 0x811c9dc5;
-  for (let i = 0; i < sorted.length; i++) {
-    h ^= sorted.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b) >>> 0;
-  h ^= h >>> 13;
-  return { salt: h >>> 0, named: set.size > 0 };
+  const salt = createHash('sha256').update([...set].sort().join('\u0000')).digest().readUInt32LE(0);
+  return { salt, named: set.size > 0 };
 }

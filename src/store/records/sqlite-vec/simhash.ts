@@ -15,7 +15,10 @@ export interface BandScheme {
   readonly bands: number;
 }
 
-/** mulberry32: small, fast, seeded. */
+/**
+ * mulberry32, as test/helpers/random.ts has it, kept apart on purpose: stored index keys depend on every
+ * number it draws, so this copy never changes with the test helpers.
+ */
 function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
