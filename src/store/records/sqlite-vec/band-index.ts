@@ -75,16 +75,20 @@ export function probeKeys(vector: Float32Array, text: string): number[] {
   return bandsFor(vector.length).probes(vector, PROBE_FLIPS).flatMap((keys, band) => keys.map((bits) => key(salt, band, bits)));
 }
 
+/** The rids filed under any of `keys` probe keys (parameters: the keys). */
+export const candidatesSql = (vecTable: string, keys: number): string =>
+  `SELECT DISTINCT rid FROM "${bandTableOf(vecTable)}" WHERE k IN (?${', ?'.repeat(keys - 1)})`;
+
 /**
- * The candidate query for `keys` probe keys: the rids filed under any of them, rescored by the exact
- * cosine distance. Parameters: the keys, then the query vector, the minimum score and the limit.
+ * Candidates rescored by the exact cosine distance, kept at `1 - distance >= minScore`, best first.
+ * Parameters: the rids as a JSON array, the query vector, the minimum score and the limit. Run only when
+ * there are candidates: most stores have none, and then the vec0 table is never opened.
  */
-export function candidatesSql(vecTable: string, recordColumns: string, keys: number): string {
-  return `WITH c(rid) AS (SELECT DISTINCT rid FROM "${bandTableOf(vecTable)}" WHERE k IN (?${', ?'.repeat(keys - 1)})),
+export const rescoreSql = (vecTable: string, recordColumns: string): string =>
+  `WITH c(rid) AS (SELECT value FROM json_each(?)),
       scored AS (SELECT c.rid, vec_distance_cosine(v.embedding, ?) AS distance FROM c JOIN "${vecTable}" v ON v.rowid = c.rid)
     SELECT ${recordColumns}, scored.distance FROM scored JOIN records r ON r.rid = scored.rid
      WHERE 1 - scored.distance >= ? ORDER BY scored.distance, r.id LIMIT ?`;
-}
 
 /** Files the vectors of `vecTable` under their keys, from their records' texts, a batch at a time (bounded memory); returns vectors filed. */
 export function fillBandTable(db: Db, vecTable: string): number {

@@ -17,7 +17,7 @@ import type {
 import { sameSpecifics } from '../specifics.js';
 import { validateRecordBatch } from '../validate-batch.js';
 import {
-  bandTableMismatch, candidatesSql, createBandTable, deleteKeysSql, dropBandTable, insertKeySql, probeKeys, rebuildBandTable, recordKeys,
+  bandTableMismatch, candidatesSql, createBandTable, deleteKeysSql, dropBandTable, insertKeySql, probeKeys, rebuildBandTable, recordKeys, rescoreSql,
 } from './band-index.js';
 import { filterToSql, type SqlFragment } from './filter-to-sql.js';
 
@@ -373,8 +373,10 @@ export class SqliteVecRecordStore implements RecordStore {
     }
     if (!Number.isFinite(options.minScore)) throw new CalmError('validation_error', `minScore ${options.minScore} must be a number`);
     const keys = probeKeys(vector, text);
-    const rows = this.prepared(candidatesSql(meta.vec_table, RECORD_COLUMNS, keys.length))
-      .all(...keys, toBlob(vector), options.minScore, options.limit) as (RecordRow & { distance: number })[];
+    const rids = this.prepared(candidatesSql(meta.vec_table, keys.length)).raw(true).all(...keys) as [number][];
+    if (rids.length === 0) return [];
+    const rows = this.prepared(rescoreSql(meta.vec_table, RECORD_COLUMNS))
+      .all(JSON.stringify(rids.map(([rid]) => rid)), toBlob(vector), options.minScore, options.limit) as (RecordRow & { distance: number })[];
     // a salt shared by other specifics (1 in 2^32) must not make them duplicates
     return rows.filter((row) => sameSpecifics(row.text, text)).map((row) => ({ ...this.toRecord(row), score: 1 - row.distance }));
   }
