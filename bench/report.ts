@@ -73,16 +73,16 @@ export async function paired(runs: number, a: (i: number) => unknown, b: (i: num
 }
 
 /**
- * `paired` for any number of calls: each run calls every one, starting one further along each time, so
- * none is always the first after the others (the first call after another connection's write re-reads
- * the pages it had cached); their medians, in the order given.
+ * `paired` for any number of calls: each run calls every one; their medians, in the order given. With
+ * `rotate`, each run starts one call further along, so none is always the first after the others (the
+ * first call after another connection's write re-reads the pages it had cached).
  */
-export async function turnAbout(runs: number, calls: readonly ((i: number) => unknown)[], warmup = 5): Promise<number[]> {
+export async function turnAbout(runs: number, calls: readonly ((i: number) => unknown)[], warmup = 5, rotate = false): Promise<number[]> {
   for (let i = runs; i < runs + warmup; i++) for (const call of calls) await call(i);
   const samples = calls.map((): number[] => []);
   for (let i = 0; i < runs; i++) {
     for (let k = 0; k < calls.length; k++) {
-      const c = (i + k) % calls.length;
+      const c = rotate ? (i + k) % calls.length : k;
       const t0 = performance.now();
       await calls[c]!(i);
       samples[c]!.push(performance.now() - t0);
