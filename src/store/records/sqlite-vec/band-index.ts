@@ -16,6 +16,10 @@
  * 298/298 lookups with hash and 248/248 with USE; 24 bands of 20 bits with 2 probes reached 298 and 246 at
  * twice the rows. Each write adds 1 row (with specifics) or 12.
  *
+ * Look-alike texts without specifics defeat the bands: 100,000 hash-embedded sentences over a 400-word
+ * vocabulary share a key with ~26% of the collection per lookup. Past MAX_CANDIDATES (or one in
+ * CANDIDATE_SHARE) the lookup runs the exact KNN instead: measured 93 ms against the KNN's 78 ms there.
+ *
  * The table is derived data: migration 8 fills it from the stored vectors and texts, `repair` rebuilds it.
  */
 // better-sqlite3's type, not db.ts's alias: migrations.ts (imported by db.ts) uses this module
@@ -75,15 +79,32 @@ export function probeKeys(vector: Float32Array, text: string): number[] {
   return bandsFor(vector.length).probes(vector, PROBE_FLIPS).flatMap((keys, band) => keys.map((bits) => key(salt, band, bits)));
 }
 
-/** The rids filed under any of `keys` probe keys (parameters: the keys). */
+/**
+ * More candidates than one in CANDIDATE_SHARE of the collection cost more to rescore one by one than an
+ * exact KNN over every vector: the lookup then runs that KNN instead (a large specifics group, or look-alike
+ * texts without specifics), so the index is never much slower than the search it replaces.
+ */
+export const CANDIDATE_SHARE = 8;
+/** And never more than this many: gathering them (DISTINCT over the index) costs too, long before the KNN. */
+export const MAX_CANDIDATES = 2000;
+/** Nearest neighbours the exact fallback ranks (sqlite-vec's KNN slows down with a large k). */
+export const FALLBACK_NEIGHBOURS = 128;
+
+/** The rids filed under any of `keys` probe keys (parameters: the keys, then the most to return). */
 export const candidatesSql = (vecTable: string, keys: number): string =>
-  `SELECT DISTINCT rid FROM "${bandTableOf(vecTable)}" WHERE k IN (?${', ?'.repeat(keys - 1)})`;
+  `SELECT DISTINCT rid FROM "${bandTableOf(vecTable)}" WHERE k IN (?${', ?'.repeat(keys - 1)}) LIMIT ?`;
 
 /**
  * Candidates rescored by the exact cosine distance, kept at `1 - distance >= minScore`, best first.
  * Parameters: the rids as a JSON array, the query vector, the minimum score and the limit. Run only when
  * there are candidates: most stores have none, and then the vec0 table is never opened.
  */
+/** The exact fallback: every vector's cosine distance, the best k kept (parameters: vector, k, minimum score). */
+export const exactSql = (vecTable: string, recordColumns: string): string =>
+  `WITH knn AS (SELECT rowid AS rid, distance FROM "${vecTable}" WHERE embedding MATCH ? AND k = ?)
+    SELECT ${recordColumns}, knn.distance FROM knn JOIN records r ON r.rid = knn.rid
+     WHERE 1 - knn.distance >= ? ORDER BY knn.distance, r.id`;
+
 export const rescoreSql = (vecTable: string, recordColumns: string): string =>
   `WITH c(rid) AS (SELECT value FROM json_each(?)),
       scored AS (SELECT c.rid, vec_distance_cosine(v.embedding, ?) AS distance FROM c JOIN "${vecTable}" v ON v.rowid = c.rid)

@@ -17,7 +17,8 @@ import type {
 import { sameSpecifics } from '../specifics.js';
 import { validateRecordBatch } from '../validate-batch.js';
 import {
-  bandTableMismatch, candidatesSql, createBandTable, deleteKeysSql, dropBandTable, insertKeySql, probeKeys, rebuildBandTable, recordKeys, rescoreSql,
+  bandTableMismatch, CANDIDATE_SHARE, candidatesSql, createBandTable, MAX_CANDIDATES, deleteKeysSql, dropBandTable, exactSql, FALLBACK_NEIGHBOURS, insertKeySql,
+  probeKeys, rebuildBandTable, recordKeys, rescoreSql,
 } from './band-index.js';
 import { filterToSql, type SqlFragment } from './filter-to-sql.js';
 
@@ -373,12 +374,16 @@ export class SqliteVecRecordStore implements RecordStore {
     }
     if (!Number.isFinite(options.minScore)) throw new CalmError('validation_error', `minScore ${options.minScore} must be a number`);
     const keys = probeKeys(vector, text);
-    const rids = this.prepared(candidatesSql(meta.vec_table, keys.length)).raw(true).all(...keys) as [number][];
+    const most = Math.min(MAX_CANDIDATES, Math.floor(meta.record_count / CANDIDATE_SHARE)) + 1;
+    const rids = this.prepared(candidatesSql(meta.vec_table, keys.length)).raw(true).all(...keys, most) as [number][];
     if (rids.length === 0) return [];
-    const rows = this.prepared(rescoreSql(meta.vec_table, RECORD_COLUMNS))
-      .all(JSON.stringify(rids.map(([rid]) => rid)), toBlob(vector), options.minScore, options.limit) as (RecordRow & { distance: number })[];
-    // a salt shared by other specifics (1 in 2^32) must not make them duplicates
-    return rows.filter((row) => sameSpecifics(row.text, text)).map((row) => ({ ...this.toRecord(row), score: 1 - row.distance }));
+    const rows = (rids.length >= most
+      ? this.prepared(exactSql(meta.vec_table, RECORD_COLUMNS))
+        .all(toBlob(vector), Math.min(MAX_K, meta.record_count, Math.max(FALLBACK_NEIGHBOURS, options.limit)), options.minScore)
+      : this.prepared(rescoreSql(meta.vec_table, RECORD_COLUMNS))
+        .all(JSON.stringify(rids.map(([rid]) => rid)), toBlob(vector), options.minScore, options.limit)) as (RecordRow & { distance: number })[];
+    // the exact fallback sees every group; and a salt shared by other specifics (1 in 2^32) must not make them duplicates
+    return rows.filter((row) => sameSpecifics(row.text, text)).slice(0, options.limit).map((row) => ({ ...this.toRecord(row), score: 1 - row.distance }));
   }
 
   async keyword(name: string, query: string, options: SearchOptions): Promise<ScoredRecord[]> {
