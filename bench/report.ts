@@ -68,22 +68,28 @@ export async function median(runs: number, fn: (i: number) => unknown, warmup = 
  * calm's figure and its floor come from the same moments of the run.
  */
 export async function paired(runs: number, a: (i: number) => unknown, b: (i: number) => unknown, warmup = 5): Promise<[number, number]> {
-  for (let i = runs; i < runs + warmup; i++) {
-    await a(i);
-    await b(i);
-  }
-  const sa: number[] = [];
-  const sb: number[] = [];
+  const [ma, mb] = await turnAbout(runs, [a, b], warmup);
+  return [ma!, mb!];
+}
+
+/**
+ * `paired` for any number of calls: each run calls every one; their medians, in the order given. With
+ * `rotate`, each run starts one call further along, so none is always the first after the others (the
+ * first call after another connection's write re-reads the pages it had cached).
+ */
+export async function turnAbout(runs: number, calls: readonly ((i: number) => unknown)[], warmup = 5, rotate = false): Promise<number[]> {
+  for (let i = runs; i < runs + warmup; i++) for (const call of calls) await call(i);
+  const samples = calls.map((): number[] => []);
   for (let i = 0; i < runs; i++) {
-    let t0 = performance.now();
-    await a(i);
-    sa.push(performance.now() - t0);
-    t0 = performance.now();
-    await b(i);
-    sb.push(performance.now() - t0);
+    for (let k = 0; k < calls.length; k++) {
+      const c = rotate ? (i + k) % calls.length : k;
+      const t0 = performance.now();
+      await calls[c]!(i);
+      samples[c]!.push(performance.now() - t0);
+    }
   }
   const mid = (xs: number[]): number => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
-  return [mid(sa), mid(sb)];
+  return samples.map(mid);
 }
 
 /** Peak resident memory of a process in MB: this one by resourceUsage, a child by /proc (Linux). */

@@ -21,12 +21,15 @@ import { cosineSimilarity, type Embedder } from '../src/embedding/embedder.js';
 import { HashEmbedder } from '../src/embedding/hash.js';
 import { isUseInstalled, loadUseEmbedder } from '../src/embedding/use.js';
 import { CollectionGuard } from '../src/services/collection-guard.js';
+import { DUPLICATE_SIMILARITY, findDuplicate } from '../src/services/memory-dedupe.js';
 import { MemoryService } from '../src/services/memory.js';
 import { SearchEngine } from '../src/services/search.js';
-import type { ScoredRecord } from '../src/store/records/record-store.js';
+import type { RecordStore, ScoredRecord } from '../src/store/records/record-store.js';
+import { sameSpecifics } from '../src/store/records/specifics.js';
 import { DISTRACTORS, HARD_DISTRACTORS, HARD_OVERLAP, TARGETS } from './retrieval-data.js';
 import { queriesOf, type Scores, score, SETS, TOP } from './retrieval-score.js';
 import { FUSIONS } from './retrieval-fusions.js';
+import { record } from './report.js';
 import { loadWordVectorEmbedder, winkJsonPath } from './word-vectors.js';
 
 const CANDIDATES = 30;
@@ -70,6 +73,33 @@ async function dedupeFigures(embedder: Embedder, texts: readonly string[]): Prom
   };
 }
 
+/**
+ * The duplicate index against the exact rule: each memory's near-duplicates looked up through the store's
+ * `nearDuplicates` (what store_memory does) and by brute force over every stored vector (the best memory at
+ * cosine ≥ DUPLICATE_SIMILARITY with the same specifics). Counts the lookups where the exact rule finds a
+ * duplicate, and how many of those the index answers with the same memory.
+ */
+async function duplicateIndexRecall(records: RecordStore, embedder: Embedder, texts: readonly string[], ids: readonly string[]): Promise<{ same: number; exact: number; falsePositives: number }> {
+  const vectors = await embedder.embed(texts);
+  let same = 0, exact = 0, falsePositives = 0;
+  for (const text of texts) {
+    for (const [i, v] of (await embedder.embed(nearDuplicates(text))).entries()) {
+      const dup = nearDuplicates(text)[i]!;
+      let best: { id: string; score: number } | undefined;
+      vectors.forEach((w, k) => {
+        const score = cosineSimilarity(v, w);
+        if (score >= DUPLICATE_SIMILARITY && sameSpecifics(dup, texts[k]!) && (!best || score > best.score)) best = { id: ids[k]!, score };
+      });
+      const found = await findDuplicate(records, 'memories', v, dup, undefined);
+      if (best) {
+        exact += 1;
+        if (found?.id === best.id) same += 1;
+      } else if (found) falsePositives += 1;
+    }
+  }
+  return { same, exact, falsePositives };
+}
+
 const results: { embedder: string; set: string; mode: Mode; s: Scores }[] = [];
 let hashLoadMs = 0, hashEmbedMs = 0;
 for (const candidate of candidates) {
@@ -108,6 +138,11 @@ for (const candidate of candidates) {
       for (const mode of MODES) results.push({ embedder: candidate.name, set, mode, s: score(ranked.get(mode)!, wanted) });
     }
     const d = await dedupeFigures(embedder, texts);
+    const recall = await duplicateIndexRecall(app.records, embedder, texts, ids);
+    record({
+      group: 'quality', name: `duplicate index: lookups answered as the exact rule (${candidate.name})`, n: texts.length, value: recall.same, floor: recall.exact,
+      floorName: 'exact: best memory at cosine ≥ 0.9 with the same specifics', unit: 'lookups', note: `recall ${(recall.same / recall.exact).toFixed(3)}, ${recall.falsePositives} false positives`,
+    });
     console.log(
       `${candidate.name.padEnd(10)} dim ${String(embedder.dim).padStart(3)}  load ${(loadMs / hashLoadMs).toFixed(0).padStart(6)}× hash (${loadMs.toFixed(0)} ms)` +
         `  embed ${(embedMs / hashEmbedMs).toFixed(1).padStart(5)}× hash per stored memory (${embedMs.toFixed(2)} ms)` +

@@ -163,6 +163,9 @@ export async function runDoctor(app: DoctorDeps): Promise<DoctorReport> {
       report.keywordIndexMismatch > 0
         ? { name: `${prefix}: keyword index`, status: 'problem', detail: `${report.keywordIndexMismatch} entries out of step`, fix: 'run `calm doctor --fix`' }
         : { name: `${prefix}: keyword index`, status: 'ok', detail: 'in step with the records' },
+      report.nearDuplicateIndexMismatch > 0
+        ? { name: `${prefix}: duplicate index`, status: 'problem', detail: `${report.nearDuplicateIndexMismatch} entries out of step with the vectors`, fix: 'run `calm doctor --fix`' }
+        : { name: `${prefix}: duplicate index`, status: 'ok', detail: 'in step with the vectors' },
     );
   }
   checks.push(restoreCheck(journalBefore, peekJournal(app.settings.paths.home)));
@@ -181,7 +184,7 @@ export async function repairCollections(app: Omit<DoctorDeps, 'settings' | 'db'>
   const results: RepairResult[] = [];
   for (const info of await app.records.listCollections()) {
     const report = await app.records.checkConsistency(info.name);
-    if (report.missingVectors.length === 0 && report.orphanVectors === 0 && report.keywordIndexMismatch === 0) continue;
+    if (report.missingVectors.length === 0 && report.orphanVectors === 0 && report.keywordIndexMismatch === 0 && report.nearDuplicateIndexMismatch === 0) continue;
     const { orphanVectorsRemoved } = await app.records.repair(info.name);
     let vectorsRecomputed = 0;
     let skipped: string | undefined;

@@ -11,11 +11,8 @@
  * 0.9 keeps every distinct pair apart with both embedders (losing a real memory is worse than keeping a
  * copy) and still catches most rewordings; see README "Search modes" for the caught share.
  *
- * Similarity alone cannot tell "Postgres listens on port 5432" from "... port 5433": one character in a
- * sentence moves neither a word-hash vector nor a sentence model much (hash: 0.97). So two texts whose
- * specifics differ are never duplicates: the numbers (any token holding a digit) and identifiers (tokens
- * with an inner `.`, `_`, `/`, `-`, `:` or a camelCase hump, like checkout.spec.ts or PAY-123) of each,
- * compared case-insensitively as sets, must be the same.
+ * Two texts whose specifics (numbers and identifiers, src/store/records/specifics.ts) differ are never
+ * duplicates: the record store's `nearDuplicates` only returns records with the query's specifics.
  */
 import type { RecordStore, ScoredRecord } from '../store/records/record-store.js';
 import { projectOf } from './project-scope.js';
@@ -23,23 +20,7 @@ import { projectOf } from './project-scope.js';
 export const DUPLICATE_SIMILARITY = 0.9;
 const NEIGHBOURS = 10;
 
-const TOKEN_RE = /[\p{L}\p{N}][\p{L}\p{N}._/:-]*[\p{L}\p{N}]|[\p{L}\p{N}]/gu;
-const IDENTIFIER_RE = /[._/:-]|\p{Ll}\p{Lu}/u;
-
-/** The numbers and identifiers of a text, lower-cased: what makes two similar sentences different facts. */
-export function specifics(text: string): Set<string> {
-  const out = new Set<string>();
-  for (const token of text.match(TOKEN_RE) ?? []) {
-    if (/\p{N}/u.test(token) || IDENTIFIER_RE.test(token)) out.add(token.toLowerCase());
-  }
-  return out;
-}
-
-export function sameSpecifics(a: string, b: string): boolean {
-  const x = specifics(a), y = specifics(b);
-  return x.size === y.size && [...x].every((t) => y.has(t));
-}
-
+/** The most similar visible memory with the same specifics among the NEIGHBOURS closest of those above the threshold. */
 export async function findDuplicate(
   records: RecordStore,
   collection: string,
@@ -47,12 +28,10 @@ export async function findDuplicate(
   content: string,
   project: string | undefined,
 ): Promise<ScoredRecord | undefined> {
-  const near = await records.search(collection, vector, { limit: NEIGHBOURS });
+  // an index lookup rather than a KNN over every memory: the check runs on every store
+  const near = await records.nearDuplicates(collection, { vector, text: content }, { minScore: DUPLICATE_SIMILARITY, limit: NEIGHBOURS });
   return near.find((r) => {
-    if (r.score < DUPLICATE_SIMILARITY) return false;
     const theirs = projectOf(r.payload);
-    if (theirs !== undefined && theirs !== project) return false;
-    const text = typeof r.payload.content === 'string' ? r.payload.content : r.text;
-    return sameSpecifics(content, text);
+    return theirs === undefined || theirs === project;
   });
 }

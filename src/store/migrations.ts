@@ -7,6 +7,7 @@
  * so keeping an empty twin would only mislead readers.
  */
 import type { Database } from 'better-sqlite3';
+import { createBandTable, fillBandTable } from './records/sqlite-vec/band-index.js';
 
 export interface Migration {
   readonly version: number;
@@ -317,6 +318,20 @@ export const MIGRATIONS: readonly Migration[] = [
           UPDATE record_collections SET record_count = record_count - 1 WHERE name = OLD.collection;
         END;
       `);
+    },
+  },
+  {
+    version: 8,
+    name: 'record store: a near-duplicate band index beside each vector table (<vec table>_lsh), filled from the stored vectors and texts',
+    up(db) {
+      const rows = db.prepare('SELECT vec_table, pending_vec_table FROM record_collections').all() as {
+        vec_table: string; pending_vec_table: string | null;
+      }[];
+      for (const table of rows.flatMap((r) => [r.vec_table, r.pending_vec_table])) {
+        if (!table) continue;
+        createBandTable(db, table);
+        fillBandTable(db, table); // in batches of 1000 vectors
+      }
     },
   },
 ];

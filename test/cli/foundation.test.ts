@@ -178,6 +178,26 @@ describe('calm CLI: foundation', () => {
     assert.match(fixed.stdout, /calm is healthy/);
   });
 
+  test('doctor detects a near-duplicate index out of step with the vectors, and --fix rebuilds it', async () => {
+    assert.equal((await runCli(['init'], t.env())).code, 0);
+    await seedMemories(t, 20);
+    const db = new Database(join(t.calmHome, 'metadata.db'));
+    const rid = db.prepare("SELECT rid FROM records WHERE collection = 'memories' AND id = 'm3'").pluck().get() as number;
+    // derived data lost behind the store's back: the vector stays, its index entries go
+    db.prepare('DELETE FROM vec_memories_1_lsh WHERE rid = ?').run(rid);
+    db.close();
+
+    const sick = await runCli(['doctor'], t.env());
+    assert.equal(sick.code, 1);
+    assert.match(sick.stdout, /\[PROBLEM\] collection memories: duplicate index: 1 entries out of step with the vectors/);
+    const fixed = await runCli(['doctor', '--fix'], t.env());
+    assert.equal(fixed.code, 0, fixed.stdout + fixed.stderr);
+    assert.match(fixed.stdout, /calm is healthy/);
+    const check = new Database(join(t.calmHome, 'metadata.db'));
+    assert.ok((check.prepare('SELECT COUNT(*) FROM vec_memories_1_lsh WHERE rid = ?').pluck().get(rid) as number) > 0, 'm3 is filed again');
+    check.close();
+  });
+
   test('doctor detects a collection built by another embedder and names calm reembed; reembed fixes it', async () => {
     const folder = join(t.root, 'tiny-model');
     await writeTinyBertModel(folder);

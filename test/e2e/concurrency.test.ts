@@ -124,7 +124,7 @@ describe('concurrency: one daemon, 8 HTTP clients and 2 stdio servers on one CAL
         }
       }
       assert.deepEqual(wrong, []);
-      assert.deepEqual(await app.records.checkConsistency('memories'), { missingVectors: [], orphanVectors: 0, keywordIndexMismatch: 0 });
+      assert.deepEqual(await app.records.checkConsistency('memories'), { missingVectors: [], orphanVectors: 0, keywordIndexMismatch: 0, nearDuplicateIndexMismatch: 0 });
     } finally {
       await app.close();
     }

@@ -41,7 +41,7 @@ test('consistency under load: every backup agrees with itself (rows, vectors, ke
       const db = openDatabase(join(b.path, 'metadata.db'), { readonly: true });
       const store = new SqliteVecRecordStore(db);
       for (const c of await store.listCollections()) {
-        assert.deepEqual(await store.checkConsistency(c.name), { missingVectors: [], orphanVectors: 0, keywordIndexMismatch: 0 }, `${b.name} ${c.name}`);
+        assert.deepEqual(await store.checkConsistency(c.name), { missingVectors: [], orphanVectors: 0, keywordIndexMismatch: 0, nearDuplicateIndexMismatch: 0 }, `${b.name} ${c.name}`);
       }
       db.close();
       sizes.push(b.manifest.collections.find((c) => c.name === 'memories')!.count);

@@ -101,9 +101,34 @@ describe('backups: embedded backend', () => {
       await assert.rejects(open.memory.get(stored.id), /Memory not found/);
       await open.memory.store({ content: 'written after the restore', category: 'event' });
       assert.equal(await total(), 5);
-      assert.deepEqual(await open.records.checkConsistency('memories'), { missingVectors: [], orphanVectors: 0, keywordIndexMismatch: 0 });
+      assert.deepEqual(await open.records.checkConsistency('memories'), { missingVectors: [], orphanVectors: 0, keywordIndexMismatch: 0, nearDuplicateIndexMismatch: 0 });
     } finally {
       await open.close();
+    }
+  });
+
+  test('a restored store dedupes: the near-duplicate index comes back with the vectors it was built from', async () => {
+    const app = t.app();
+    let original: string;
+    try {
+      original = (await app.memory.store({ content: 'The staging database is reset every Sunday at 02:00 UTC', category: 'fact' })).id;
+      await createBackup(config, { name: 'with-memory' });
+      await app.memory.store({ content: 'Written after the backup, gone after the restore', category: 'event' });
+    } finally {
+      await app.close();
+    }
+    removeDatabase(config);
+    await restoreBackup(config, 'with-memory');
+    const restored = t.app();
+    try {
+      assert.equal((await restored.records.checkConsistency('memories')).nearDuplicateIndexMismatch, 0);
+      const again = await restored.memory.store({ content: 'the staging database is reset every sunday at 02:00 utc', category: 'fact' });
+      assert.equal(again.status, 'duplicate');
+      assert.equal(again.duplicate_of, original);
+      const gone = await restored.memory.store({ content: 'written after the backup, gone after the restore', category: 'event' });
+      assert.equal(gone.status, 'stored', 'a memory the backup never held is no duplicate of anything');
+    } finally {
+      await restored.close();
     }
   });
 

@@ -54,6 +54,18 @@ export interface SearchOptions {
 }
 
 /** Where a keyset page ends: the last record's sort key (when ordered by a payload key) and id. */
+/** What a new record would be: its vector and its text. */
+export interface NearDuplicateQuery {
+  readonly vector: Float32Array;
+  readonly text: string;
+}
+
+export interface NearDuplicateOptions {
+  /** Only records whose cosine similarity to the vector is at least this. */
+  readonly minScore: number;
+  readonly limit: number;
+}
+
 export interface ScrollPosition {
   readonly key?: string | number | null | undefined;
   readonly id: string;
@@ -87,6 +99,14 @@ export interface ConsistencyReport {
   readonly orphanVectors: number;
   /** Records missing from the keyword index, or index entries with no record. */
   readonly keywordIndexMismatch: number;
+  /** Vectors missing from the near-duplicate index, or index entries with no vector (0 where the backend has none of its own). */
+  readonly nearDuplicateIndexMismatch: number;
+}
+
+export interface RepairReport {
+  readonly orphanVectorsRemoved: number;
+  readonly keywordIndexRebuilt: boolean;
+  readonly nearDuplicateIndexRebuilt: boolean;
 }
 
 /**
@@ -148,6 +168,14 @@ export interface RecordStore {
    */
   upsertWith<T>(writes: readonly CollectionWrite[], alongside: () => T): Promise<T>;
   search(name: string, vector: Float32Array, options: SearchOptions): Promise<ScoredRecord[]>;
+  /**
+   * Records that may state the same as `query`: cosine similarity to its vector at least `minScore` and the
+   * same specifics as its text (numbers and identifiers, specifics.ts), best first (ties by id), at most
+   * `limit`. Found through an index that stays fast as the collection grows (the duplicate check of every
+   * store); scores are exact, and the embedded backend's index may, rarely, miss a record near `minScore`
+   * (sqlite-vec/band-index.ts has the measured recall).
+   */
+  nearDuplicates(name: string, query: NearDuplicateQuery, options: NearDuplicateOptions): Promise<ScoredRecord[]>;
   keyword(name: string, query: string, options: SearchOptions): Promise<ScoredRecord[]>;
   scroll(name: string, options: ScrollOptions): Promise<StoredRecord[]>;
   count(name: string, filter?: Filter): Promise<number>;
@@ -163,7 +191,10 @@ export interface RecordStore {
   commitReembed(name: string): Promise<CollectionInfo>;
 
   checkConsistency(name: string): Promise<ConsistencyReport>;
-  /** Restores consistency: drops orphan vectors and rebuilds the keyword index. Missing vectors need an embedder: the caller recomputes them. */
-  repair(name: string): Promise<{ orphanVectorsRemoved: number; keywordIndexRebuilt: boolean }>;
+  /**
+   * Restores consistency: drops orphan vectors, rebuilds the keyword index and, when out of step, the
+   * near-duplicate index. Missing vectors need an embedder: the caller recomputes them.
+   */
+  repair(name: string): Promise<RepairReport>;
   close(): Promise<void>;
 }

@@ -242,6 +242,61 @@ export function recordStoreContract(
       else test(title, fn);
     };
 
+    // 1b ----------------------------------------------------------------------------------------------
+    describe('near duplicates', () => {
+      /** 16-d records around 8 bases: texts naming a port (some another port) and texts with none. */
+      function planted(): { records: RecordInput[]; bases: Float32Array[]; texts: string[] } {
+        const rand = prng(77);
+        const bases = Array.from({ length: 8 }, () => randomUnit(rand, 16));
+        const texts = bases.map((_, b) => (b % 2 === 0 ? `the api listens on port ${5000 + b}` : `retry the flaky checkout test number ${['one', 'two', 'three', 'four'][b >> 1]}`));
+        const records: RecordInput[] = [];
+        bases.forEach((base, b) => {
+          for (let k = 0; k < 6; k++) {
+            const v = new Float32Array(16);
+            const noise = randomUnit(rand, 16);
+            for (let i = 0; i < 16; i++) v[i] = base[i]! + (0.05 + 0.1 * k) * noise[i]!;
+            const text = k === 5 && b % 2 === 0 ? texts[b]!.replace(/\d+/, '9999') : texts[b]!.toUpperCase();
+            records.push({ id: `n${b}_${k}`, text, payload: { b }, vector: v });
+          }
+        });
+        for (let i = 0; i < 100; i++) records.push({ id: `r${i}`, text: i % 2 ? `port ${i}` : 'unrelated words', payload: {}, vector: randomUnit(rand, 16) });
+        return { records, bases, texts };
+      }
+
+      it('nearDuplicates returns the records at cosine >= minScore with the same specifics, best first, exact scores', async () => {
+        const { records, bases, texts } = planted();
+        await store.ensureCollection('memories', { embedder: 'random', dim: 16 });
+        await store.upsert('memories', records);
+        let total = 0;
+        for (const [b, base] of bases.entries()) {
+          const got = await store.nearDuplicates('memories', { vector: base, text: texts[b]! }, { minScore: 0.9, limit: 10 });
+          const want = records
+            .map((r) => ({ id: r.id, score: cosine(base, r.vector), text: r.text }))
+            .filter((r) => r.score >= 0.9 && (r.text.match(/\d+/g) ?? []).join() === (texts[b]!.match(/\d+/g) ?? []).join())
+            .sort((x, y) => y.score - x.score || (x.id < y.id ? -1 : 1));
+          assert.deepEqual(got.map((r) => r.id), want.map((r) => r.id), `base ${b}`);
+          for (const [i, r] of got.entries()) assert.ok(Math.abs(r.score - want[i]!.score) < 1e-5);
+          assert.ok(got.every((r) => r.text !== undefined && r.payload.b === b));
+          total += got.length;
+        }
+        assert.ok(total >= 16, `planted near-duplicates found (${total})`);
+        // limit cuts the best first; a threshold above every score finds nothing
+        const top = await store.nearDuplicates('memories', { vector: bases[1]!, text: texts[1]! }, { minScore: 0.5, limit: 2 });
+        assert.equal(top.length, 2);
+        assert.deepEqual(await store.nearDuplicates('memories', { vector: bases[1]!, text: texts[1]! }, { minScore: 1.01, limit: 5 }), []);
+        // a deleted record is gone from the answer
+        await store.delete('memories', { ids: [top[0]!.id] });
+        const after = await store.nearDuplicates('memories', { vector: bases[1]!, text: texts[1]! }, { minScore: 0.5, limit: 2 });
+        assert.ok(!after.some((r) => r.id === top[0]!.id));
+      });
+
+      it('nearDuplicates rejects a vector of the wrong dimension and a missing collection', async () => {
+        await store.ensureCollection('memories', { embedder: 'random', dim: 16 });
+        await rejectsWith(store.nearDuplicates('memories', { vector: new Float32Array(4), text: 'x' }, { minScore: 0.9, limit: 5 }), 'validation_error');
+        await rejectsWith(store.nearDuplicates('nope', { vector: new Float32Array(16), text: 'x' }, { minScore: 0.9, limit: 5 }), 'not_found');
+      });
+    });
+
     // 1 -----------------------------------------------------------------------------------------------
     describe('vector search', () => {
       it('search top-10 equals brute-force cosine over 10,000 random 384-d records', async () => {
@@ -993,7 +1048,7 @@ export function recordStoreContract(
         await store.upsert('memories', [{ id: 'n', text: 'brand new', payload: {}, vector: randomUnit(rand, NEW.dim) }]);
         assert.deepEqual(ids(await store.keyword('memories', 'rewritten', { limit: 5 })), ['r00004']);
         const report = await store.checkConsistency('memories');
-        assert.deepEqual(report, { missingVectors: [], orphanVectors: 0, keywordIndexMismatch: 0 });
+        assert.deepEqual(report, { missingVectors: [], orphanVectors: 0, keywordIndexMismatch: 0, nearDuplicateIndexMismatch: 0 });
       });
 
       it('re-embedding resumes in a restarted process', async (t) => {
@@ -1028,7 +1083,7 @@ export function recordStoreContract(
     describe('consistency', () => {
       it('checkConsistency on a healthy collection reports nothing missing', async () => {
         await store.ensureCollection('memories', { embedder: 'random', dim: 4 });
-        const clean = { missingVectors: [], orphanVectors: 0, keywordIndexMismatch: 0 };
+        const clean = { missingVectors: [], orphanVectors: 0, keywordIndexMismatch: 0, nearDuplicateIndexMismatch: 0 };
         assert.deepEqual(await store.checkConsistency('memories'), clean);
         const records = makeRecords(40, 4, 91);
         await store.upsert('memories', records);

@@ -100,7 +100,7 @@ describe('sqlite-vec store internals', () => {
     const rid = ridOf('m3');
     ctx.db.prepare('DELETE FROM vec_memories_1 WHERE rowid = ?').run(BigInt(rid));
     let report = await store.checkConsistency('memories');
-    assert.deepEqual(report, { missingVectors: ['m3'], orphanVectors: 0, keywordIndexMismatch: 0 });
+    assert.deepEqual(report, { missingVectors: ['m3'], orphanVectors: 0, keywordIndexMismatch: 0, nearDuplicateIndexMismatch: 1 });
 
     // an orphan vector: a row whose record is gone
     ctx.db.prepare('INSERT INTO vec_memories_1 (rowid, embedding) VALUES (?, ?)').run(9999n, Buffer.from(new Float32Array([1, 0, 0, 0]).buffer));
@@ -108,14 +108,14 @@ describe('sqlite-vec store internals', () => {
     ctx.db.prepare('DELETE FROM fts_memories WHERE rowid = ?').run(BigInt(ridOf('m0')));
     ctx.db.prepare('INSERT INTO fts_memories (rowid, text) VALUES (?, ?)').run(8888n, 'ghost entry');
     report = await store.checkConsistency('memories');
-    assert.deepEqual(report, { missingVectors: ['m3'], orphanVectors: 1, keywordIndexMismatch: 2 });
+    assert.deepEqual(report, { missingVectors: ['m3'], orphanVectors: 1, keywordIndexMismatch: 2, nearDuplicateIndexMismatch: 2 });
     assert.deepEqual((await store.keyword('memories', 'word0', { limit: 5 })).map((r) => r.id), []);
 
     const repaired = await store.repair('memories');
-    assert.deepEqual(repaired, { orphanVectorsRemoved: 1, keywordIndexRebuilt: true });
+    assert.deepEqual(repaired, { orphanVectorsRemoved: 1, keywordIndexRebuilt: true, nearDuplicateIndexRebuilt: true });
     report = await store.checkConsistency('memories');
     // a lost vector cannot be recomputed by the store: it stays reported until re-embedded
-    assert.deepEqual(report, { missingVectors: ['m3'], orphanVectors: 0, keywordIndexMismatch: 0 });
+    assert.deepEqual(report, { missingVectors: ['m3'], orphanVectors: 0, keywordIndexMismatch: 0, nearDuplicateIndexMismatch: 0 });
     assert.deepEqual((await store.keyword('memories', 'word0', { limit: 5 })).map((r) => r.id), ['m0']);
     assert.deepEqual(await store.keyword('memories', 'ghost', { limit: 5 }), []);
 
@@ -123,7 +123,7 @@ describe('sqlite-vec store internals', () => {
     const [m3] = await store.get('memories', ['m3']);
     assert.ok(m3);
     await store.upsert('memories', [{ id: 'm3', text: m3.text, payload: m3.payload, vector: randomUnit(prng(3), DIM) }]);
-    assert.deepEqual(await store.checkConsistency('memories'), { missingVectors: [], orphanVectors: 0, keywordIndexMismatch: 0 });
+    assert.deepEqual(await store.checkConsistency('memories'), { missingVectors: [], orphanVectors: 0, keywordIndexMismatch: 0, nearDuplicateIndexMismatch: 0 });
   });
 
   test('dropCollection removes its vec0 and FTS tables', async () => {

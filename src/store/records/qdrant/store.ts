@@ -17,9 +17,10 @@ import { assertCollectionName } from '../collections.js';
 import { embedderMismatch } from '../embedder-mismatch.js';
 import { type Filter, parseFilter } from '../filter.js';
 import type {
-  CollectionInfo, CollectionSpec, CollectionWrite, ConsistencyReport, RecordInput, RecordStore, ReembedVector, ScoredRecord, ScrollOptions,
-  SearchOptions, SnapshotCapability, StoredRecord,
+  CollectionInfo, CollectionSpec, CollectionWrite, ConsistencyReport, NearDuplicateOptions, NearDuplicateQuery, RecordInput, RecordStore, ReembedVector, RepairReport,
+  ScoredRecord, ScrollOptions, SearchOptions, SnapshotCapability, StoredRecord,
 } from '../record-store.js';
+import { sameSpecifics } from '../specifics.js';
 import { validateRecordBatch } from '../validate-batch.js';
 import { calmMeta, type LiveCollection, type Point, QdrantApi } from './api.js';
 import type { QdrantConnection } from './client.js';
@@ -292,6 +293,40 @@ export class QdrantRecordStore implements RecordStore {
       .sort((a, b) => b.score - a.score || cmp(a.id, b.id));
   }
 
+  /**
+   * Qdrant's HNSW search is already sublinear: the duplicate lookup is a search cut at `score_threshold`,
+   * paged until `limit` records with the query's specifics are found or none are left above the threshold.
+   */
+  async nearDuplicates(name: string, query: NearDuplicateQuery, options: NearDuplicateOptions): Promise<ScoredRecord[]> {
+    const { vector, text } = query;
+    const live = await this.require(name);
+    checkLimit(options.limit);
+    if (vector.length !== live.meta.dim) {
+      throw new CalmError('validation_error', `Query vector has dimension ${vector.length}, collection '${name}' needs ${live.meta.dim}`);
+    }
+    if (!Number.isFinite(options.minScore)) throw new CalmError('validation_error', `minScore ${options.minScore} must be a number`);
+    const page = Math.max(64, options.limit * 4);
+    const found: ScoredRecord[] = [];
+    for (let offset = 0; ; offset += page) {
+      const points = await this.api.query(name, {
+        query: Array.from(vector),
+        limit: page,
+        offset,
+        score_threshold: options.minScore,
+        with_payload: payloadSelector(false),
+        with_vector: false,
+        params: { hnsw_ef: Math.max(128, offset + page) },
+      });
+      for (const p of points) {
+        const r = { ...toRecord(p, false), score: p.score ?? 0 };
+        // the server compares in float32: keep the contract's "at least minScore" exact
+        if (r.score >= options.minScore && sameSpecifics(r.text, text)) found.push(r);
+      }
+      if (points.length < page || found.length >= options.limit) break;
+    }
+    return found.sort((a, b) => b.score - a.score || cmp(a.id, b.id)).slice(0, options.limit);
+  }
+
   async keyword(name: string, query: string, options: SearchOptions): Promise<ScoredRecord[]> {
     const conditions = parseFilter(options.filter);
     await this.require(name);
@@ -409,10 +444,11 @@ export class QdrantRecordStore implements RecordStore {
       for await (const page of this.api.scan(shadowName(name), undefined, false)) orphanVectors += page.filter((p) => !liveIds.has(p.id)).length;
     }
     const textIndexMissing = (await this.missingIndexes(live)).includes(TEXT_KEY);
-    return { missingVectors: missingVectors.sort(), orphanVectors, keywordIndexMismatch: badText + (textIndexMissing ? liveIds.size : 0) };
+    // no index of calm's own beside Qdrant's: its HNSW serves the duplicate lookup
+    return { missingVectors: missingVectors.sort(), orphanVectors, keywordIndexMismatch: badText + (textIndexMissing ? liveIds.size : 0), nearDuplicateIndexMismatch: 0 };
   }
 
-  async repair(name: string): Promise<{ orphanVectorsRemoved: number; keywordIndexRebuilt: boolean }> {
+  async repair(name: string): Promise<RepairReport> {
     const live = await this.require(name);
     await this.api.createIndexes(name, layoutOf(name), await this.missingIndexes(live));
     let removed = 0;
@@ -424,7 +460,7 @@ export class QdrantRecordStore implements RecordStore {
       await this.api.deletePoints(shadowName(name), orphans);
       removed = orphans.length;
     }
-    return { orphanVectorsRemoved: removed, keywordIndexRebuilt: true };
+    return { orphanVectorsRemoved: removed, keywordIndexRebuilt: true, nearDuplicateIndexRebuilt: false };
   }
 
   async close(): Promise<void> {

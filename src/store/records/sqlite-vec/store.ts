@@ -11,10 +11,15 @@ import { assertCollectionName } from '../collections.js';
 import { embedderMismatch } from '../embedder-mismatch.js';
 import { type Filter, parseFilter } from '../filter.js';
 import type {
-  CollectionInfo, CollectionSpec, CollectionWrite, ConsistencyReport, RecordInput, RecordStore, ReembedVector, ScoredRecord, ScrollOptions,
-  ScrollPosition, SearchOptions, StoredRecord,
+  CollectionInfo, CollectionSpec, CollectionWrite, ConsistencyReport, NearDuplicateOptions, NearDuplicateQuery, RecordInput, RecordStore, ReembedVector, RepairReport, ScoredRecord,
+  ScrollOptions, ScrollPosition, SearchOptions, StoredRecord,
 } from '../record-store.js';
+import { sameSpecifics } from '../specifics.js';
 import { validateRecordBatch } from '../validate-batch.js';
+import {
+  bandTableMismatch, CANDIDATE_SHARE, candidatesSql, createBandTable, MAX_CANDIDATES, deleteKeysSql, dropBandTable, exactSql, FALLBACK_NEIGHBOURS, insertKeySql,
+  probeKeys, rebuildBandTable, recordKeys, rescoreSql,
+} from './band-index.js';
 import { filterToSql, type SqlFragment } from './filter-to-sql.js';
 import { ftsTableName, vecTableName } from './tables.js';
 
@@ -143,8 +148,15 @@ export class SqliteVecRecordStore implements RecordStore {
     return (this.db.prepare(`SELECT COUNT(*) AS n FROM "${table}"`).get() as { n: number }).n;
   }
 
+  /** A vec0 table and its near-duplicate band index (band-index.ts), created and dropped together. */
   private createVecTable(table: string, dim: number): void {
     this.db.exec(`CREATE VIRTUAL TABLE "${table}" USING vec0(embedding float[${dim}] distance_metric=cosine)`);
+    createBandTable(this.db, table);
+  }
+
+  private dropVecTable(table: string): void {
+    this.db.exec(`DROP TABLE IF EXISTS "${table}"`);
+    dropBandTable(this.db, table);
   }
 
   async ensureCollection(name: string, spec: CollectionSpec): Promise<CollectionInfo> {
@@ -187,7 +199,8 @@ export class SqliteVecRecordStore implements RecordStore {
       const row = this.row(name);
       if (!row) return false;
       this.db.prepare('DELETE FROM records WHERE collection = ?').run(name);
-      for (const t of [row.vec_table, row.fts_table, row.pending_vec_table]) if (t) this.db.exec(`DROP TABLE IF EXISTS "${t}"`);
+      for (const t of [row.vec_table, row.pending_vec_table]) if (t) this.dropVecTable(t);
+      this.db.exec(`DROP TABLE IF EXISTS "${row.fts_table}"`);
       this.db.prepare('DELETE FROM record_collections WHERE name = ?').run(name);
       return true;
     });
@@ -231,6 +244,9 @@ export class SqliteVecRecordStore implements RecordStore {
     const delFts = this.prepared(`DELETE FROM "${meta.fts_table}" WHERE rowid = ?`);
     const addFts = this.prepared(`INSERT INTO "${meta.fts_table}" (rowid, text) VALUES (?, ?)`);
     const delPending = meta.pending_vec_table ? this.prepared(`DELETE FROM "${meta.pending_vec_table}" WHERE rowid = ?`) : null;
+    const delPendingKeys = meta.pending_vec_table ? this.prepared(deleteKeysSql(meta.pending_vec_table)) : null;
+    const delKeys = this.prepared(deleteKeysSql(meta.vec_table));
+    const addKey = this.prepared(insertKeySql(meta.vec_table));
     const now = nowIso();
     for (const r of records) {
       const payload = JSON.stringify(r.payload);
@@ -242,18 +258,22 @@ export class SqliteVecRecordStore implements RecordStore {
         rid = BigInt(existing);
         update.run(r.text, payload, now, rid);
         delVec.run(rid);
+        delKeys.run(rid);
         delFts.run(rid);
         // the text may have changed: its vector for the pending embedder must be recomputed
         delPending?.run(rid);
+        delPendingKeys?.run(rid);
       }
       addVec.run(rid, toBlob(r.vector));
+      for (const k of recordKeys(r.vector, r.text)) addKey.run(k, rid);
       addFts.run(rid, r.text);
     }
   }
 
   private deleteRids(meta: CollectionRow, rids: readonly number[]): void {
-    const tables = [meta.vec_table, meta.fts_table, meta.pending_vec_table].filter((t): t is string => !!t);
-    const deletes = tables.map((t) => this.db.prepare(`DELETE FROM "${t}" WHERE rowid = ?`));
+    const vecTables = [meta.vec_table, meta.pending_vec_table].filter((t): t is string => !!t);
+    const deletes = [...vecTables, meta.fts_table].map((t) => this.db.prepare(`DELETE FROM "${t}" WHERE rowid = ?`))
+      .concat(vecTables.map((t) => this.db.prepare(deleteKeysSql(t))));
     const delRecord = this.db.prepare('DELETE FROM records WHERE rid = ?');
     for (const rid of rids) {
       const key = BigInt(rid);
@@ -342,6 +362,31 @@ export class SqliteVecRecordStore implements RecordStore {
     }));
   }
 
+  /**
+   * Candidates from the band index (band-index.ts), which only pairs records of the same specifics,
+   * rescored with the exact cosine: never a record below `minScore` or with other specifics.
+   */
+  async nearDuplicates(name: string, query: NearDuplicateQuery, options: NearDuplicateOptions): Promise<ScoredRecord[]> {
+    const { vector, text } = query;
+    const meta = this.require(name);
+    checkLimit(options.limit, MAX_K);
+    if (vector.length !== meta.dim) {
+      throw new CalmError('validation_error', `Query vector has dimension ${vector.length}, collection '${name}' needs ${meta.dim}`);
+    }
+    if (!Number.isFinite(options.minScore)) throw new CalmError('validation_error', `minScore ${options.minScore} must be a number`);
+    const keys = probeKeys(vector, text);
+    const most = Math.min(MAX_CANDIDATES, Math.floor(meta.record_count / CANDIDATE_SHARE)) + 1;
+    const rids = this.prepared(candidatesSql(meta.vec_table, keys.length)).raw(true).all(...keys, most) as [number][];
+    if (rids.length === 0) return [];
+    const rows = (rids.length >= most
+      ? this.prepared(exactSql(meta.vec_table, RECORD_COLUMNS))
+        .all(toBlob(vector), Math.min(MAX_K, meta.record_count, Math.max(FALLBACK_NEIGHBOURS, options.limit)), options.minScore)
+      : this.prepared(rescoreSql(meta.vec_table, RECORD_COLUMNS))
+        .all(JSON.stringify(rids.map(([rid]) => rid)), toBlob(vector), options.minScore, options.limit)) as (RecordRow & { distance: number })[];
+    // the exact fallback sees every group; and a salt shared by other specifics (1 in 2^32) must not make them duplicates
+    return rows.filter((row) => sameSpecifics(row.text, text)).slice(0, options.limit).map((row) => ({ ...this.toRecord(row), score: 1 - row.distance }));
+  }
+
   async keyword(name: string, query: string, options: SearchOptions): Promise<ScoredRecord[]> {
     const meta = this.require(name);
     checkLimit(options.limit);
@@ -422,13 +467,13 @@ export class SqliteVecRecordStore implements RecordStore {
     const begin = this.db.transaction(() => {
       const meta = this.require(name);
       if (meta.pending_vec_table && (meta.pending_embedder !== spec.embedder || meta.pending_dim !== spec.dim)) {
-        this.db.exec(`DROP TABLE IF EXISTS "${meta.pending_vec_table}"`);
+        this.dropVecTable(meta.pending_vec_table);
         meta.pending_vec_table = null;
       }
       if (!meta.pending_vec_table) {
         const generation = Number(/_(\d+)$/.exec(meta.vec_table)?.[1] ?? '1') + 1;
         const table = vecTableName(name, generation);
-        this.db.exec(`DROP TABLE IF EXISTS "${table}"`);
+        this.dropVecTable(table);
         this.createVecTable(table, spec.dim);
         this.db
           .prepare('UPDATE record_collections SET pending_embedder = ?, pending_dim = ?, pending_vec_table = ?, updated_at = ? WHERE name = ?')
@@ -471,6 +516,8 @@ export class SqliteVecRecordStore implements RecordStore {
     const find = this.db.prepare('SELECT rid, text FROM records WHERE collection = ? AND id = ?');
     const del = this.db.prepare(`DELETE FROM "${table}" WHERE rowid = ?`);
     const add = this.db.prepare(`INSERT INTO "${table}" (rowid, embedding) VALUES (?, ?)`);
+    const delKeys = this.db.prepare(deleteKeysSql(table));
+    const addKey = this.db.prepare(insertKeySql(table));
     this.db.transaction(() => {
       for (const v of vectors) {
         const row = find.get(name, v.id) as { rid: number; text: string } | undefined;
@@ -479,6 +526,8 @@ export class SqliteVecRecordStore implements RecordStore {
         if (v.text !== undefined && v.text !== row.text) continue;
         del.run(BigInt(row.rid));
         add.run(BigInt(row.rid), toBlob(v.vector));
+        delKeys.run(BigInt(row.rid));
+        for (const k of recordKeys(v.vector, row.text)) addKey.run(k, BigInt(row.rid));
       }
     }).immediate();
   }
@@ -496,7 +545,7 @@ export class SqliteVecRecordStore implements RecordStore {
       if (missing > 0) {
         throw new CalmError('storage_error', `Re-embedding of '${name}' is incomplete (${missing} records left); run \`calm reembed\` again`);
       }
-      this.db.exec(`DROP TABLE "${meta.vec_table}"`);
+      this.dropVecTable(meta.vec_table);
       this.db
         .prepare(
           `UPDATE record_collections SET embedder = pending_embedder, dim = pending_dim, vec_table = pending_vec_table,
@@ -538,10 +587,10 @@ export class SqliteVecRecordStore implements RecordStore {
           WHERE NOT EXISTS (SELECT 1 FROM records r WHERE r.rid = f.rowid AND r.collection = ?)`,
       )
       .get(name) as { n: number }).n;
-    return { missingVectors, orphanVectors, keywordIndexMismatch: notIndexed + strayIndexed };
+    return { missingVectors, orphanVectors, keywordIndexMismatch: notIndexed + strayIndexed, nearDuplicateIndexMismatch: bandTableMismatch(this.db, meta.vec_table) };
   }
 
-  async repair(name: string): Promise<{ orphanVectorsRemoved: number; keywordIndexRebuilt: boolean }> {
+  async repair(name: string): Promise<RepairReport> {
     const meta = this.require(name);
     const run = this.db.transaction(() => {
       const orphans = this.db
@@ -556,7 +605,10 @@ export class SqliteVecRecordStore implements RecordStore {
       for (const row of this.db.prepare('SELECT rid, text FROM records WHERE collection = ?').all(name) as { rid: number; text: string }[]) {
         add.run(BigInt(row.rid), row.text);
       }
-      return { orphanVectorsRemoved: orphans.length, keywordIndexRebuilt: true };
+      // derived from the vectors: rebuilt whole when out of step (after the orphans are gone)
+      const rebuildBands = bandTableMismatch(this.db, meta.vec_table) > 0;
+      if (rebuildBands) rebuildBandTable(this.db, meta.vec_table);
+      return { orphanVectorsRemoved: orphans.length, keywordIndexRebuilt: true, nearDuplicateIndexRebuilt: rebuildBands };
     });
     return run.immediate();
   }
