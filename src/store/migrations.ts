@@ -327,8 +327,10 @@ export const MIGRATIONS: readonly Migration[] = [
       const rows = db.prepare('SELECT vec_table, pending_vec_table FROM record_collections').all() as {
         vec_table: string; pending_vec_table: string | null;
       }[];
+      const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").pluck();
       for (const table of rows.flatMap((r) => [r.vec_table, r.pending_vec_table])) {
-        if (!table) continue;
+        // a collection row whose vector table is gone is the consistency check's to report, not a reason to refuse the file
+        if (!table || !exists.get(table)) continue;
         createBandTable(db, table);
         fillBandTable(db, table); // in batches of 1000 vectors
       }
