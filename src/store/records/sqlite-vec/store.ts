@@ -6,6 +6,7 @@
 import { CalmError } from '../../../errors.js';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../../db.js';
+import { limitSql, StatementCache } from '../../statements.js';
 import { nowIso } from '../../time.js';
 import { assertCollectionName } from '../collections.js';
 import { embedderMismatch } from '../embedder-mismatch.js';
@@ -81,14 +82,6 @@ function checkLimit(limit: number, max = Number.MAX_SAFE_INTEGER): void {
 }
 
 /**
- * `LIMIT n` as a literal, for a limit `checkLimit` has passed. A bound `LIMIT ?` makes SQLite (3.47+, whose
- * planner reads the bound limit) expire the statement at every bind, so each call would compile it again:
- * measured 15–25 µs on a page query, more than reading the page. Callers use few distinct limits, so the
- * statement cache stays small.
- */
-const limitSql = (limit: number): string => `LIMIT ${limit}`;
-
-/**
  * The conditions that select what follows `after`, in scroll order, as parts run one after the other:
  * the key's range comes first, alone, so SQLite walks the index from there (a row-value comparison or an
  * OR around it would make it scan from the top); NULL sort keys are a part of their own for the same reason.
@@ -118,19 +111,14 @@ export class SqliteVecRecordStore implements RecordStore {
   private readonly reembedCursor = new Map<string, number>();
 
   /** Prepared statements of the hot paths by SQL text: compiling one costs more than a small query. */
-  private readonly statements = new Map<string, Statement>();
+  private readonly statements: StatementCache;
 
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db) {
+    this.statements = new StatementCache(db);
+  }
 
-  /** A cached statement; callers never toggle its modes (pluck, raw) unless every caller of that SQL does. */
   private prepared(sql: string): Statement {
-    let stmt = this.statements.get(sql);
-    if (!stmt) {
-      if (this.statements.size >= 500) this.statements.clear(); // filters vary in shape, not in values: this stays small
-      stmt = this.db.prepare(sql);
-      this.statements.set(sql, stmt);
-    }
-    return stmt;
+    return this.statements.get(sql);
   }
 
   // ---- collections -------------------------------------------------------------------------
