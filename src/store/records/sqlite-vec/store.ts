@@ -100,6 +100,7 @@ function keysetParts(sortExpr: string | null, desc: boolean, after: ScrollPositi
     : [{ sql: `${sortExpr} >= ? AND (${sortExpr} > ? OR r.id > ?)`, params: [key, key, after.id] }];
 }
 
+/** A StoredRecord from its columns, the payload parsed. */
 function storedRecord(id: string, text: string, payload: string, createdAt: string, updatedAt: string, vector: Float32Array | undefined): StoredRecord {
   const parsed = JSON.parse(payload) as Record<string, unknown>;
   return vector ? { id, text, payload: parsed, createdAt, updatedAt, vector } : { id, text, payload: parsed, createdAt, updatedAt };
