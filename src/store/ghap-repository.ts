@@ -8,6 +8,7 @@
  * entry it read (optimistic concurrency between processes sharing the file).
  */
 import type { Db } from './db.js';
+import { limitSql, StatementCache } from './statements.js';
 
 export interface GhapRow {
   id: string;
@@ -100,7 +101,12 @@ export interface ResolvedQuery {
 }
 
 export class GhapRepository {
-  constructor(private readonly db: Db) {}
+  /** The list's few shapes (filters × limit), prepared once each. */
+  private readonly statements: StatementCache;
+
+  constructor(private readonly db: Db) {
+    this.statements = new StatementCache(db);
+  }
 
   active(): GhapRow | undefined {
     return this.db.prepare("SELECT * FROM ghap_entries WHERE status = 'active'").get() as GhapRow | undefined;
@@ -255,8 +261,8 @@ export class GhapRepository {
       where.push('resolved_at >= ?');
       params.push(q.since);
     }
-    return this.db
-      .prepare(`SELECT * FROM ghap_entries WHERE ${where.join(' AND ')} ORDER BY resolved_at DESC, id DESC LIMIT ?`)
-      .all(...params, q.limit) as GhapRow[];
+    return this.statements
+      .get(`SELECT * FROM ghap_entries WHERE ${where.join(' AND ')} ORDER BY resolved_at DESC, id DESC ${limitSql(q.limit)}`)
+      .all(...params) as GhapRow[];
   }
 }

@@ -135,7 +135,7 @@ function assertRanking(got: readonly ScoredRecord[], query: Float32Array, pool: 
 
 const FILTER_PAYLOADS: Record<string, Record<string, unknown>> = {
   f01: { s: 'red', n: 1, b: true, tags: ['a', 'b'], nums: [1, 5, 9], mixed: [1, '1', true], at: '2024-01-01T00:00:00.000Z', obj: { s: 'red' } },
-  f02: { s: 'blue', n: 2.5, b: false, tags: ['b', 'c'], nums: [10, 20], mixed: ['x', false] },
+  f02: { s: 'blue', n: 2.5, b: false, tags: ['b', 'c'], nums: [10, 20], mixed: ['x', false], deep: [['a'], { s: 'a' }, '["a"]'] },
   f03: { s: 'Red', n: -3, b: true, tags: [], nums: [], nulled: null },
   f04: { s: '1', n: 0, b: false, tags: ['a'], nums: [-5, 0.5] },
   f05: { n: 100, tags: 'a' },
@@ -188,6 +188,8 @@ const FILTER_CASES: [string, Filter, string[]][] = [
   ['missing key never matches a range', { missing: { $lt: 1e9 } }, []],
   ['null value never matches', { nulled: { $in: ['null', 0, false] } }, []],
   ['object value never matches', { obj: 'red' }, []],
+  ['array-contains looks at the top level only', { deep: 'a' }, []],
+  ['a string element that reads like JSON is only that string', { deep: '["a"]' }, ['f02']],
   ['AND of several keys', { s: 'red', b: true, n: { $gt: 5 } }, ['f08']],
   ['AND of array-contains and boolean', { tags: 'a', b: false }, ['f04']],
   ['AND that nothing satisfies', { s: 'red', tags: 'b', n: { $gt: 1 } }, []],
