@@ -1,1 +1,2 @@
-export { SqliteVecRecordStore, toFtsQuery } from './store.js';
+export { SqliteVecRecordStore } from './store.js';
+export { toFtsQuery } from './search.js';
