@@ -6,7 +6,7 @@
  *     → src/app.ts and src/app-settings.ts (the composition root: the App, and the settings it is built on)
  *       → src/services
  *         → src/store and src/embedding
- *           → base (src/config.ts, src/config-file.ts, src/calm-env.ts, src/paths.ts, src/errors.ts, src/fs-atomic.ts, src/version.ts)
+ *           → base (src/config.ts, src/config-file.ts, src/calm-env.ts, src/paths.ts, src/errors.ts, src/fs-atomic.ts, src/seeded-random.ts, src/version.ts)
  *
  * Skipping a layer downwards is fine (a CLI command may import a store type); importing upwards or
  * sideways between store and embedding is not. The store and the embedders do not read the
@@ -19,7 +19,7 @@ const APP = '^src/app(-settings)?\\.ts$';
 const SERVICES = '^src/services/';
 const STORE = '^src/store/';
 const EMBEDDING = '^src/embedding/';
-const BASE = '^src/(config|config-file|calm-env|errors|fs-atomic|paths|version)\\.ts$';
+const BASE = '^src/(config|config-file|calm-env|errors|fs-atomic|paths|seeded-random|version)\\.ts$';
 const CONFIG = '^src/config\\.ts$';
 /** SQLite and its vector extension, whether resolved into node_modules (or its @types) or not found at all. */
 const SQLITE = '^(node_modules/|node_modules/@types/)?(better-sqlite3|sqlite-vec)(/|$)';

@@ -1,16 +1,6 @@
 /** Seeded randomness for tests, fixtures and benchmarks: the same seed gives the same data on every machine. */
 
-/** mulberry32: small, fast, seeded. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from '../../src/seeded-random.js';
 
 /** A random unit vector, isotropic (Gaussian components via Box-Muller). */
 export function randomUnit(rand: () => number, dim: number): Float32Array {

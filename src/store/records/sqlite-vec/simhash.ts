@@ -6,6 +6,7 @@
  * two vectors become candidates when they agree on a whole band. The hyperplanes are Gaussian, drawn from
  * a fixed seed per dimension, so every process and release computes the same keys for the same vector.
  */
+import { prng } from '../../../seeded-random.js';
 
 export interface BandScheme {
   /** Sign bits per vector. */
@@ -13,21 +14,6 @@ export interface BandScheme {
   /** Bits per band (≤ 31, so a key fits an integer). */
   readonly bandBits: number;
   readonly bands: number;
-}
-
-/**
- * mulberry32, as test/helpers/random.ts has it, kept apart on purpose: stored index keys depend on every
- * number it draws, so this copy never changes with the test helpers.
- */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export class SimHashBands {
